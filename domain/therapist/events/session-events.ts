@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import type { EventOf } from '../../shared/event-of.js';
+import { defineEvent } from '../../shared/event-codec.js';
+import { cancelledBy, id, instant, minutes, money } from './event-fields.js';
+
+export const sessionScheduled = defineEvent(
+  'SessionScheduled',
+  z.object({
+    sessionId: id,
+    patientId: id,
+    bookingId: id.nullable(),
+    recurrenceId: id.nullable(),
+    startsAt: instant,
+    endsAt: instant,
+    durationMinutes: minutes,
+    price: money,
+    paymentStatus: z.enum(['paid', 'pending']),
+    source: z.enum(['booking', 'recurrence', 'manual']),
+  }),
+);
+export type SessionScheduled = EventOf<typeof sessionScheduled>;
+
+export const sessionCompleted = defineEvent('SessionCompleted', z.object({ sessionId: id, at: instant }));
+export type SessionCompleted = EventOf<typeof sessionCompleted>;
+
+export const sessionMarkedNoShow = defineEvent('SessionMarkedNoShow', z.object({ sessionId: id, at: instant }));
+export type SessionMarkedNoShow = EventOf<typeof sessionMarkedNoShow>;
+
+export const sessionCancelled = defineEvent(
+  'SessionCancelled',
+  z.object({ sessionId: id, cancelledBy, reason: z.string().nullable(), cancelledAt: instant }),
+);
+export type SessionCancelled = EventOf<typeof sessionCancelled>;

@@ -1,0 +1,119 @@
+import type { AvailabilityRule } from '../availability/availability-types.js';
+import type { BookingPolicyChanges, ExceptionInput } from '../availability/availability-validation.js';
+
+/** Everything that can be asked of a therapist's calendar. Time always comes in the command. */
+export type TherapistCommand =
+  | RegisterTherapist
+  | DefineAvailability
+  | RemoveAvailabilityRule
+  | AddAvailabilityException
+  | RemoveAvailabilityException
+  | ChangeBookingPolicies
+  | RequestBooking
+  | StartPayment
+  | ConfirmBooking
+  | CancelBooking
+  | ExpireBookingHold
+  | ExpireBooking
+  | RecordSessionOutcome;
+
+export interface RegisterTherapist {
+  readonly type: 'RegisterTherapist';
+  readonly therapistId: string;
+  readonly name: string;
+  readonly slug: string;
+  readonly email: string;
+  readonly timezone: string;
+  readonly sessionPrice: number;
+  readonly now: Date;
+}
+
+/** Replaces the weekly schedule. */
+export interface DefineAvailability {
+  readonly type: 'DefineAvailability';
+  readonly rules: readonly AvailabilityRule[];
+}
+
+export interface RemoveAvailabilityRule {
+  readonly type: 'RemoveAvailabilityRule';
+  readonly ruleId: string;
+}
+
+export interface AddAvailabilityException {
+  readonly type: 'AddAvailabilityException';
+  readonly exceptionId: string;
+  readonly exception: ExceptionInput;
+  readonly now: Date;
+}
+
+export interface RemoveAvailabilityException {
+  readonly type: 'RemoveAvailabilityException';
+  readonly exceptionId: string;
+}
+
+export interface ChangeBookingPolicies {
+  readonly type: 'ChangeBookingPolicies';
+  readonly changes: BookingPolicyChanges;
+}
+
+export interface RequestBooking {
+  readonly type: 'RequestBooking';
+  readonly bookingId: string;
+  readonly patient: { readonly name: string; readonly email: string; readonly phone: string };
+  readonly isNewPatient: boolean;
+  readonly reasonForConsultation: string | null;
+  readonly paymentMethod: 'mercadopago' | 'bank_transfer';
+  readonly requestedDate: string;
+  readonly requestedTime: string;
+  readonly holdMinutes: number;
+  readonly expirationMinutes: number;
+  readonly patientTokenHash: string;
+  readonly now: Date;
+}
+
+export interface StartPayment {
+  readonly type: 'StartPayment';
+  readonly bookingId: string;
+  readonly method: 'mercadopago' | 'bank_transfer';
+  readonly reference: string | null;
+  readonly now: Date;
+}
+
+export interface ConfirmBooking {
+  readonly type: 'ConfirmBooking';
+  readonly bookingId: string;
+  /** Ids chosen by the caller, so a retried confirmation is recognisable. */
+  readonly sessionId: string;
+  readonly patientId: string;
+  readonly now: Date;
+}
+
+export interface CancelBooking {
+  readonly type: 'CancelBooking';
+  readonly bookingId: string;
+  readonly by: 'patient' | 'therapist';
+  /** The patient proves who they are with the token handed out at booking (its hash here). */
+  readonly patientTokenHash: string | null;
+  readonly reason: string | null;
+  readonly now: Date;
+}
+
+export interface ExpireBookingHold {
+  readonly type: 'ExpireBookingHold';
+  readonly bookingId: string;
+  readonly now: Date;
+}
+
+export interface ExpireBooking {
+  readonly type: 'ExpireBooking';
+  readonly bookingId: string;
+  readonly now: Date;
+}
+
+export interface RecordSessionOutcome {
+  readonly type: 'RecordSessionOutcome';
+  readonly sessionId: string;
+  readonly outcome: 'completed' | 'no_show' | 'cancelled';
+  readonly reason: string | null;
+  readonly now: Date;
+}

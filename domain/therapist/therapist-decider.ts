@@ -1,0 +1,49 @@
+import { assertNever, type Decider } from '../shared/decider.js';
+import { decideAddAvailabilityException, decideChangeBookingPolicies, decideDefineAvailability, decideRemoveAvailabilityException, decideRemoveAvailabilityRule } from './decide-availability.js';
+import { decideCancelBooking, decideConfirmBooking, decideExpireBooking, decideExpireBookingHold, decideRequestBooking, decideStartPayment } from './decide-booking.js';
+import { decideRegisterTherapist } from './decide-profile.js';
+import { decideRecordSessionOutcome } from './decide-session.js';
+import type { TherapistCommand } from './therapist-commands.js';
+import type { TherapistEvent } from './therapist-events.js';
+import { evolveTherapist } from './therapist-evolve.js';
+import { initialTherapistState, type TherapistState } from './therapist-state.js';
+
+function decide(command: TherapistCommand, state: TherapistState): readonly TherapistEvent[] {
+  switch (command.type) {
+    case 'RegisterTherapist':
+      return decideRegisterTherapist(command, state);
+    case 'DefineAvailability':
+      return decideDefineAvailability(command, state);
+    case 'RemoveAvailabilityRule':
+      return decideRemoveAvailabilityRule(command, state);
+    case 'AddAvailabilityException':
+      return decideAddAvailabilityException(command, state);
+    case 'RemoveAvailabilityException':
+      return decideRemoveAvailabilityException(command, state);
+    case 'ChangeBookingPolicies':
+      return decideChangeBookingPolicies(command, state);
+    case 'RequestBooking':
+      return decideRequestBooking(command, state);
+    case 'StartPayment':
+      return decideStartPayment(command, state);
+    case 'ConfirmBooking':
+      return decideConfirmBooking(command, state);
+    case 'CancelBooking':
+      return decideCancelBooking(command, state);
+    case 'ExpireBookingHold':
+      return decideExpireBookingHold(command, state);
+    case 'ExpireBooking':
+      return decideExpireBooking(command, state);
+    case 'RecordSessionOutcome':
+      return decideRecordSessionOutcome(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+/** The therapist's calendar: one stream, one decider, the consistency boundary of every slot. */
+export const therapistDecider: Decider<TherapistCommand, TherapistState, TherapistEvent> = {
+  initialState: () => initialTherapistState,
+  evolve: evolveTherapist,
+  decide,
+};

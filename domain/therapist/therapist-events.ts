@@ -1,0 +1,85 @@
+import { EventCodec, type EventDefinition } from '../shared/event-codec.js';
+import {
+  availabilityExceptionAdded,
+  availabilityExceptionRemoved,
+  availabilityRuleRemoved,
+  bookingPoliciesChanged,
+  weeklyScheduleDefined,
+  type AvailabilityExceptionAdded,
+  type AvailabilityExceptionRemoved,
+  type AvailabilityRuleRemoved,
+  type BookingPoliciesChanged,
+  type WeeklyScheduleDefined,
+} from './events/availability-events.js';
+import {
+  bookingCancelled,
+  bookingConfirmed,
+  bookingExpired,
+  bookingHoldExpired,
+  bookingRequested,
+  paymentStarted,
+  type BookingCancelled,
+  type BookingConfirmed,
+  type BookingExpired,
+  type BookingHoldExpired,
+  type BookingRequested,
+  type PaymentStarted,
+} from './events/booking-events.js';
+import { therapistRegistered, type TherapistRegistered } from './events/profile-events.js';
+import {
+  sessionCancelled,
+  sessionCompleted,
+  sessionMarkedNoShow,
+  sessionScheduled,
+  type SessionCancelled,
+  type SessionCompleted,
+  type SessionMarkedNoShow,
+  type SessionScheduled,
+} from './events/session-events.js';
+
+export type * from './events/availability-events.js';
+export type * from './events/booking-events.js';
+export type * from './events/profile-events.js';
+export type * from './events/session-events.js';
+
+/** Everything that can happen on a `therapist-{id}` stream (all at schema version 1). */
+export type TherapistEvent =
+  | TherapistRegistered
+  | WeeklyScheduleDefined
+  | AvailabilityRuleRemoved
+  | AvailabilityExceptionAdded
+  | AvailabilityExceptionRemoved
+  | BookingPoliciesChanged
+  | BookingRequested
+  | BookingHoldExpired
+  | PaymentStarted
+  | BookingConfirmed
+  | SessionScheduled
+  | BookingCancelled
+  | BookingExpired
+  | SessionCompleted
+  | SessionMarkedNoShow
+  | SessionCancelled;
+
+export type TherapistEventType = TherapistEvent['type'];
+
+export const therapistEventDefinitions = [
+  therapistRegistered,
+  weeklyScheduleDefined,
+  availabilityRuleRemoved,
+  availabilityExceptionAdded,
+  availabilityExceptionRemoved,
+  bookingPoliciesChanged,
+  bookingRequested,
+  bookingHoldExpired,
+  paymentStarted,
+  bookingConfirmed,
+  sessionScheduled,
+  bookingCancelled,
+  bookingExpired,
+  sessionCompleted,
+  sessionMarkedNoShow,
+  sessionCancelled,
+] as const satisfies readonly EventDefinition<TherapistEventType>[];
+
+export const therapistEventCodec = new EventCodec<TherapistEvent>(therapistEventDefinitions);

@@ -1,0 +1,61 @@
+import type { AvailabilityException, AvailabilityRule, BookingPolicies } from '../availability/availability-types.js';
+
+/**
+ * What the therapist decider needs to enforce its invariants, and nothing more. Past sessions and
+ * closed bookings are dropped once they are old enough never to matter again (see evolve), so the
+ * state stays small however long the stream grows.
+ */
+export type TherapistState = UnregisteredTherapist | RegisteredTherapist;
+
+export interface UnregisteredTherapist {
+  readonly status: 'unregistered';
+}
+
+export interface RegisteredTherapist {
+  readonly status: 'registered';
+  readonly therapistId: string;
+  readonly name: string;
+  readonly slug: string;
+  readonly sessionPrice: number;
+  readonly policies: BookingPolicies;
+  readonly rules: readonly AvailabilityRule[];
+  readonly exceptions: Readonly<Record<string, AvailabilityException>>;
+  readonly bookings: Readonly<Record<string, BookingInState>>;
+  readonly sessions: Readonly<Record<string, SessionInState>>;
+  /** The latest instant any event has carried (epoch ms): the stream's own sense of "now", used for pruning. */
+  readonly latestMs: number;
+}
+
+export type BookingStatus = 'pending_payment' | 'payment_processing' | 'confirmed' | 'cancelled' | 'expired';
+
+export interface BookingInState {
+  readonly bookingId: string;
+  readonly status: BookingStatus;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly requestedDate: string;
+  readonly requestedTime: string;
+  readonly durationMinutes: number;
+  readonly priceAtBooking: number;
+  readonly holdExpiresAt: string;
+  readonly expiresAt: string;
+  /** Set once BookingHoldExpired was recorded: the slot is no longer held, the request may still be paid. */
+  readonly holdReleased: boolean;
+  readonly patient: { readonly name: string; readonly email: string; readonly phone: string };
+  readonly patientTokenHash: string;
+  readonly sessionId: string | null;
+}
+
+export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
+
+export interface SessionInState {
+  readonly sessionId: string;
+  readonly patientId: string;
+  readonly bookingId: string | null;
+  readonly recurrenceId: string | null;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly status: SessionStatus;
+}
+
+export const initialTherapistState: TherapistState = { status: 'unregistered' };

@@ -1,0 +1,12 @@
+import type { Knex } from 'knex';
+import { foundation } from './0001-foundation.js';
+import { availability } from './0002-availability.js';
+
+export interface Migration {
+  readonly name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+/** In order; append only. */
+export const migrations: readonly Migration[] = [foundation, availability];

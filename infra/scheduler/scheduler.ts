@@ -1,0 +1,83 @@
+import { MongoBackend } from '@agendajs/mongo-backend';
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import { Agenda, type Job } from 'agenda';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export interface SchedulerOptions {
+  readonly postgresUrl: string;
+  readonly mongodbUrl?: string | undefined;
+  readonly logger: Logger;
+  readonly name?: string;
+  /** How often Agenda polls for due jobs; LISTEN/NOTIFY makes most pickups immediate anyway. */
+  readonly processEvery?: string | number;
+}
+
+export type JobHandler<Data> = (data: Data, job: Job<Data>) => Promise<void>;
+
+/**
+ * Agenda 6 behind a small facade: PostgreSQL backend by default, MongoDB when MONGODB_URL is set.
+ * Feature modules `define` their jobs before `start`; a heartbeat job proves jobs actually run.
+ */
+export class Scheduler {
+  readonly agenda: Agenda;
+  readonly backend: 'postgres' | 'mongodb';
+  private started = false;
+  private lastHeartbeat: Date | undefined;
+  /** Ours, not the backend's: an idle connection dropped at shutdown must not crash the process. */
+  private readonly pool: pg.Pool | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.backend = options.mongodbUrl ? 'mongodb' : 'postgres';
+    if (!options.mongodbUrl) {
+      this.pool = new pg.Pool({ connectionString: options.postgresUrl, max: 5, application_name: 'psicopay-scheduler' });
+      this.pool.on('error', (error) => options.logger.warn({ err: error }, 'scheduler database connection dropped'));
+    }
+    const backend = this.pool
+      ? new PostgresBackend({ pool: this.pool, tableName: 'agenda_jobs' })
+      : new MongoBackend({ address: options.mongodbUrl ?? '' });
+    this.agenda = new Agenda({ backend, name: options.name ?? `psicopay-${process.pid}`, processEvery: options.processEvery ?? '2 seconds', defaultLockLifetime: 60_000 });
+    this.agenda.on('error', (error: Error) => options.logger.error({ err: error }, 'scheduler error'));
+    // The LISTEN connection reconnects by itself; an unheard 'error' event would end the process.
+    backend.notificationChannel?.on('error', (error: Error) => options.logger.warn({ err: error }, 'scheduler notification channel error'));
+    this.agenda.on('fail', (error: Error | string, job: { attrs: { name: string } }) =>
+      options.logger.error({ err: error, job: job.attrs.name }, 'job failed'),
+    );
+    this.define<Record<string, never>>('heartbeat', () => {
+      this.lastHeartbeat = new Date();
+      return Promise.resolve();
+    });
+  }
+
+  define<Data>(name: string, handler: JobHandler<Data>, options: { concurrency?: number } = {}): void {
+    this.agenda.define<Data>(name, (job) => handler(job.attrs.data, job), options.concurrency ? { concurrency: options.concurrency } : {});
+  }
+
+  async start(): Promise<void> {
+    await this.agenda.start();
+    await this.agenda.every('1 minute', 'heartbeat', {});
+    await this.agenda.now('heartbeat', {});
+    this.started = true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.started) {
+      this.started = false;
+      await this.agenda.stop(true);
+    }
+    await this.pool?.end();
+  }
+
+  /** Schedules a one-off job; `uniqueKey` makes scheduling idempotent (one pending job per key). */
+  async scheduleAt<Data extends Record<string, unknown>>(name: string, at: Date, data: Data, uniqueKey?: string): Promise<void> {
+    const job = this.agenda.create(name, data).schedule(at);
+    if (uniqueKey) job.unique({ 'data.uniqueKey': uniqueKey }, { insertOnly: true });
+    await job.save();
+  }
+
+  health(): { ok: boolean; backend: string; lastHeartbeat: string | null } {
+    // A heartbeat older than three periods means the job loop is stuck even if Agenda "started".
+    const fresh = this.lastHeartbeat !== undefined && Date.now() - this.lastHeartbeat.getTime() < 3 * 60_000;
+    return { ok: this.started && fresh, backend: this.backend, lastHeartbeat: this.lastHeartbeat?.toISOString() ?? null };
+  }
+}

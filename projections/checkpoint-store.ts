@@ -1,0 +1,64 @@
+import type { Knex } from 'knex';
+import { START, type LogPosition } from '../infra/event-store/event-store.js';
+
+export interface Checkpoint {
+  readonly position: LogPosition;
+  readonly eventsHandled: number;
+  readonly status: 'running' | 'failed';
+  readonly lastError: string | null;
+}
+
+interface CheckpointRow {
+  name: string;
+  position_commit: string;
+  position_prepare: string;
+  events_handled: string;
+  status: string;
+  last_error: string | null;
+}
+
+const TABLE = 'projections.checkpoints';
+
+function toCheckpoint(row: CheckpointRow | undefined): Checkpoint {
+  if (!row) return { position: START, eventsHandled: 0, status: 'running', lastError: null };
+  return {
+    position: { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) },
+    eventsHandled: Number(row.events_handled),
+    status: row.status === 'failed' ? 'failed' : 'running',
+    lastError: row.last_error,
+  };
+}
+
+export async function readCheckpoint(db: Knex | Knex.Transaction, name: string): Promise<Checkpoint> {
+  const row = await db<CheckpointRow>(TABLE).where({ name }).first();
+  return toCheckpoint(row);
+}
+
+/** Locks the projection's checkpoint row for the rest of the transaction: one writer per projection. */
+export async function lockCheckpoint(trx: Knex.Transaction, name: string): Promise<Checkpoint> {
+  await trx(TABLE).insert({ name }).onConflict('name').ignore();
+  const row = await trx<CheckpointRow>(TABLE).where({ name }).forUpdate().first();
+  return toCheckpoint(row);
+}
+
+export async function advanceCheckpoint(trx: Knex.Transaction, name: string, position: LogPosition, handled: number): Promise<void> {
+  await trx(TABLE)
+    .where({ name })
+    .update({
+      position_commit: position.commit.toString(),
+      position_prepare: position.prepare.toString(),
+      events_handled: trx.raw('events_handled + ?', [handled]),
+      status: 'running',
+      last_error: null,
+      updated_at: trx.fn.now(),
+    });
+}
+
+export async function markFailed(db: Knex, name: string, error: string): Promise<void> {
+  await db(TABLE).insert({ name, status: 'failed', last_error: error }).onConflict('name').merge({ status: 'failed', last_error: error, updated_at: db.fn.now() });
+}
+
+export async function resetCheckpoint(trx: Knex.Transaction, name: string): Promise<void> {
+  await trx(TABLE).insert({ name }).onConflict('name').ignore();
+  await trx(TABLE).where({ name }).update({ position_commit: -1, position_prepare: -1, events_handled: 0, status: 'running', last_error: null, updated_at: trx.fn.now() });
+}

@@ -1,0 +1,20 @@
+import type { DomainEvent } from '../domain/shared/decider.js';
+import { patientEventCodec } from '../domain/patient/patient-events.js';
+import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
+import type { RecordedEvent } from '../infra/event-store/event-store.js';
+import type { Projection } from './projection.js';
+import { availabilityProjection } from './availability-projection.js';
+import { therapistsProjection } from './therapists-projection.js';
+
+/** Every read model the service maintains, in no particular order. */
+export const projections: readonly Projection[] = [therapistsProjection, availabilityProjection];
+
+const codecs = [therapistEventCodec, patientEventCodec];
+
+/** Decodes any known event (zod-validated, upcast to the current version); undefined when unknown. */
+export function decodeEvent(recorded: RecordedEvent): DomainEvent | undefined {
+  for (const codec of codecs) {
+    if (codec.knows(recorded.type)) return codec.decode(recorded);
+  }
+  return undefined;
+}

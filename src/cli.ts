@@ -1,0 +1,69 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { registerTherapist } from '../commands/register-therapist.js';
+import { DomainError } from '../domain/shared/domain-error.js';
+import { issuesOf } from '../infra/http/parse.js';
+import { createLogger } from '../infra/logging/logger.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createServices, StartupError, type Services } from './services.js';
+import { therapistInput } from './therapist-input.js';
+
+const USAGE = `Usage:
+  npm run cli -- therapist create --name <name> --slug <slug> --email <email> [--timezone <IANA zone>] [--price <ARS>]
+  npm run cli -- projections status
+  npm run cli -- projections rebuild <name>`;
+
+class UsageError extends Error {}
+
+/** Ops and onboarding commands. Output is one line of JSON on stdout; errors one line on stderr. */
+async function run(argv: readonly string[]): Promise<unknown> {
+  const [group, action, ...rest] = argv;
+  const config = loadConfig({ ...process.env, SEED_DEMO_THERAPIST: 'false' });
+  const background = group === 'projections' && action === 'rebuild';
+  const services = await createServices(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'warn'), background: false });
+  try {
+    if (group === 'therapist' && action === 'create') return await createTherapist(services, rest);
+    if (group === 'projections' && action === 'status') return await services.projections.status();
+    if (background && rest[0]) {
+      await services.projections.rebuild(rest[0]);
+      return { rebuilt: rest[0] };
+    }
+    throw new UsageError(USAGE);
+  } finally {
+    await services.close();
+  }
+}
+
+async function createTherapist(services: Services, args: readonly string[]) {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { name: { type: 'string' }, slug: { type: 'string' }, email: { type: 'string' }, timezone: { type: 'string' }, price: { type: 'string' } },
+    strict: true,
+  });
+  const parsed = therapistInput(services.config.defaultTimezone).safeParse({ ...values, sessionPrice: values.price });
+  if (!parsed.success) throw new InputError(issuesOf(parsed.error));
+  return registerTherapist(services, parsed.data, { kind: 'operator', name: process.env.USER ?? 'cli' });
+}
+
+class InputError extends Error {
+  constructor(readonly issues: readonly { field: string; message: string }[]) {
+    super(issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+  }
+}
+
+run(process.argv.slice(2)).then(
+  (result) => {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.exit(0);
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    const known = error instanceof ConfigError || error instanceof StartupError || error instanceof DomainError || error instanceof InputError || error instanceof z.ZodError || (error instanceof TypeError && 'code' in error);
+    const message = known && error instanceof Error ? error.message : `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
+    process.stderr.write(`${JSON.stringify({ error: message, ...(error instanceof InputError ? { issues: error.issues } : {}) })}\n`);
+    process.exit(1);
+  },
+);

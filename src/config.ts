@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+
+/**
+ * Everything the service reads from the environment, validated once at start. Unset external
+ * URLs mean "embedded default": embedded PostgreSQL under DATA_DIR, PostgreSQL event store,
+ * Agenda on PostgreSQL, in-process cache.
+ */
+const url = (protocols: readonly string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const environment = z.object({
+  PORT: positiveInt(0, 65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  EVENTSTORE_URL: url(['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:']).optional(),
+  MONGODB_URL: url(['mongodb:', 'mongodb+srv:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEFAULT_TIMEZONE: z
+    .string()
+    .default('America/Argentina/Buenos_Aires')
+    .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as America/Argentina/Buenos_Aires'),
+  BOOKING_SOFT_LOCK_MINUTES: positiveInt(1, 120).default(10),
+  BOOKING_EXPIRATION_MINUTES: positiveInt(5, 24 * 60).default(60),
+  REDIS_TTL_AVAILABILITY: positiveInt(1, 86_400).default(900),
+  DATABASE_CONNECTION_POOL_MAX: positiveInt(2, 200).default(20),
+  SEED_DEMO_THERAPIST: flag.default(true),
+  SCHEDULER_ENABLED: flag.default(true),
+  PROJECTIONS_ENABLED: flag.default(true),
+});
+
+export type Config = ReturnType<typeof loadConfig>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  // Empty strings in an env file mean "unset", not "invalid".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environment.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    eventStoreUrl: e.EVENTSTORE_URL,
+    mongodbUrl: e.MONGODB_URL,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    defaultTimezone: e.DEFAULT_TIMEZONE,
+    booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES },
+    cache: { availabilityTtlSeconds: e.REDIS_TTL_AVAILABILITY },
+    databasePoolMax: e.DATABASE_CONNECTION_POOL_MAX,
+    seedDemoTherapist: e.SEED_DEMO_THERAPIST,
+    schedulerEnabled: e.SCHEDULER_ENABLED,
+    projectionsEnabled: e.PROJECTIONS_ENABLED,
+  } as const;
+}

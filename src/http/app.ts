@@ -1,0 +1,24 @@
+import express, { type Express } from 'express';
+import { notFoundRoute, problemMiddleware } from '../../infra/http/problem.js';
+import { requestContext } from '../../infra/http/request-context.js';
+import type { Services } from '../services.js';
+import { availabilityRoutes } from './availability-routes.js';
+import { operationsRoutes } from './operations-routes.js';
+import { publicAvailabilityRoutes } from './public-availability-routes.js';
+import { publicTherapistRoutes } from './public-therapist-routes.js';
+
+/** The HTTP face of the service: one express app, every error through problem+json. */
+export function createHttpApp(services: Services): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext(services.logger));
+  app.use(express.json({ limit: '100kb' }));
+  app.use(operationsRoutes(services));
+  app.use(publicTherapistRoutes(services));
+  app.use(publicAvailabilityRoutes(services));
+  app.use(availabilityRoutes(services));
+  app.use(notFoundRoute);
+  app.use(problemMiddleware(services.logger));
+  return app;
+}

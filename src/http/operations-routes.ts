@@ -1,0 +1,34 @@
+import { Router } from 'express';
+import type { Services } from '../services.js';
+
+/** Liveness and readiness, for load balancers and ops. */
+export function operationsRoutes(services: Services): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/ready', async (_req, res) => {
+    const [database, eventStore, projections] = await Promise.all([
+      check(() => services.db.raw('SELECT 1')),
+      check(() => services.store.ping()),
+      services.projections.status().catch(() => []),
+    ]);
+    const scheduler = services.scheduler ? services.scheduler.health() : { ok: true, backend: 'disabled', lastHeartbeat: null };
+    const projectionsOk = projections.every((p) => p.status === 'running');
+    const ready = database.ok && eventStore.ok && scheduler.ok && projectionsOk;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'not_ready',
+      checks: { database, eventStore: { ...eventStore, kind: services.eventStoreKind }, scheduler, projections },
+    });
+  });
+  return router;
+}
+
+async function check(probe: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+  try {
+    await probe();
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : 'unreachable' };
+  }
+}

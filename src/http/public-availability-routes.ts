@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseLocalDate } from '../../domain/availability/time.js';
+import { parseQuery } from '../../infra/http/parse.js';
+import { availabilityCalendar } from '../../queries/availability.js';
+import type { Services } from '../services.js';
+import { localDateParam } from './text.js';
+
+/** The longest range one request may ask for (a two-month calendar view). */
+export const MAX_AVAILABILITY_RANGE_DAYS = 62;
+
+const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'Must be a lower-case slug');
+
+const availabilityQuery = z
+  .object({
+    therapistId: z.uuid('Must be a therapist id (UUID)').optional(),
+    slug: slug.optional(),
+    start: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date'),
+    end: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date'),
+  })
+  .superRefine((q, ctx) => {
+    if (!q.therapistId && !q.slug) ctx.addIssue({ code: 'custom', path: ['therapistId'], message: 'Give therapistId or slug' });
+    if (q.therapistId && q.slug) ctx.addIssue({ code: 'custom', path: ['slug'], message: 'Give therapistId or slug, not both' });
+    const [first, last] = [parseLocalDate(q.start), parseLocalDate(q.end)];
+    if (first === null || last === null) return;
+    if (last < first) ctx.addIssue({ code: 'custom', path: ['end'], message: 'Must not be before start' });
+    else if (last - first + 1 > MAX_AVAILABILITY_RANGE_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['end'], message: `The range may cover at most ${MAX_AVAILABILITY_RANGE_DAYS} days` });
+    }
+  });
+
+/** What patients see before booking: no authentication, no patient data. */
+export function publicAvailabilityRoutes(services: Services): Router {
+  const router = Router();
+  router.get('/api/public/availability', async (req, res) => {
+    const q = parseQuery(availabilityQuery, req.query);
+    const therapist = q.therapistId ? { id: q.therapistId } : { slug: q.slug ?? '' };
+    const answer = await availabilityCalendar(services.availabilityQuery, therapist, { startDate: q.start, endDate: q.end }, services.clock.now());
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(answer);
+  });
+  return router;
+}

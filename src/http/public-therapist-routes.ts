@@ -1,0 +1,16 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { parseQuery } from '../../infra/http/parse.js';
+import { publicTherapistProfile } from '../../queries/therapist-profile.js';
+import type { Services } from '../services.js';
+
+const slugParams = z.object({ slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be a lower-case slug') });
+
+export function publicTherapistRoutes(services: Services): Router {
+  const router = Router();
+  router.get('/api/public/therapists/:slug', async (req, res) => {
+    const { slug } = parseQuery(slugParams, req.params);
+    res.json(await publicTherapistProfile(services.db, slug));
+  });
+  return router;
+}

@@ -1,0 +1,144 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import { CommandHandler } from '../commands/command-handler.js';
+import type { CommandContext } from '../commands/command-context.js';
+import { therapistDecider } from '../domain/therapist/therapist-decider.js';
+import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
+import { MemoryCache, type Cache } from '../infra/cache/cache.js';
+import { RedisCache } from '../infra/cache/redis-cache.js';
+import { systemClock, type Clock } from '../infra/clock.js';
+import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
+import { EventStoreDbEventStore } from '../infra/event-store/eventstoredb-event-store.js';
+import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
+import { createLogger } from '../infra/logging/logger.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
+import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
+import { Scheduler } from '../infra/scheduler/scheduler.js';
+import { ProjectionRunner } from '../projections/projection-runner.js';
+import { projections, decodeEvent } from '../projections/registry.js';
+import type { AvailabilityQueryDeps } from '../queries/availability.js';
+import type { Config } from './config.js';
+
+/** Everything the entry points wire together; passed down explicitly, never imported as a singleton. */
+export interface Services extends CommandContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Knex;
+  readonly databaseUrl: string;
+  readonly store: EventStore;
+  readonly eventStoreKind: 'postgres' | 'eventstoredb';
+  readonly projections: ProjectionRunner;
+  readonly scheduler: Scheduler | undefined;
+  readonly cache: Cache;
+  readonly availabilityQuery: AvailabilityQueryDeps;
+  /**
+   * Waits (briefly) until this process's projections reflect `position`, so a therapist who just
+   * changed something reads it back. Without local projections, or past the wait, it returns anyway.
+   */
+  settle(position: LogPosition | undefined): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Start projections and the scheduler (the CLI only needs the write side). */
+  readonly background?: boolean;
+}
+
+/** Longest a write waits for its read models before answering anyway. */
+const SETTLE_TIMEOUT_MS = 3000;
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const background = options.background ?? true;
+  const cleanups: (() => Promise<void>)[] = [];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
+  };
+  try {
+    let embedded: EmbeddedDatabase | undefined;
+    if (!config.databaseUrl) {
+      embedded = await step('start the embedded PostgreSQL', () => startEmbeddedPostgres(config.dataDir));
+      const stop = embedded.stop.bind(embedded);
+      cleanups.push(stop);
+    }
+    const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
+    const db = createKnex(databaseUrl, config.databasePoolMax);
+    cleanups.push(() => db.destroy());
+    await step(`connect to PostgreSQL at ${redact(databaseUrl)}`, () => db.raw('SELECT 1'));
+    await step('migrate the read-model schema', () => migrateToLatest(db));
+
+    const store: EventStore = config.eventStoreUrl
+      ? await step(`connect to EventStoreDB at ${redact(config.eventStoreUrl)}`, () => EventStoreDbEventStore.connect(config.eventStoreUrl ?? ''))
+      : await step('prepare the PostgreSQL event store', () => PostgresEventStore.create(databaseUrl, { poolMax: config.databasePoolMax }));
+    cleanups.push(() => store.close());
+
+    const cache: Cache = config.redisUrl
+      ? await step(`connect to Redis at ${redact(config.redisUrl)}`, () => RedisCache.connect(config.redisUrl ?? ''))
+      : new MemoryCache();
+    cleanups.push(() => cache.close());
+
+    const clock = options.clock ?? systemClock;
+    const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec);
+    const runner = new ProjectionRunner({ store, db, projections, decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
+    let scheduler: Scheduler | undefined;
+    const projectionsLocal = background && config.projectionsEnabled;
+    if (projectionsLocal) {
+      await step('start the projections', () => runner.start());
+      cleanups.push(() => runner.stop());
+    }
+    if (background && config.schedulerEnabled) {
+      scheduler = new Scheduler({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) });
+      await step(`start the scheduler (${scheduler.backend})`, () => (scheduler as Scheduler).start());
+      const started = scheduler;
+      cleanups.push(() => started.stop());
+    }
+    return {
+      config,
+      logger,
+      db,
+      databaseUrl,
+      store,
+      eventStoreKind: config.eventStoreUrl ? 'eventstoredb' : 'postgres',
+      projections: runner,
+      scheduler,
+      therapists,
+      clock,
+      cache,
+      availabilityQuery: { db, cache, ttlSeconds: config.cache.availabilityTtlSeconds },
+      settle: async (position) => {
+        if (!projectionsLocal || !position) return;
+        await runner.waitFor(position, { timeoutMs: SETTLE_TIMEOUT_MS }).catch(() => undefined);
+      },
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** Runs one start-up step, turning its failure into one line that says what could not be done. */
+async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message || error.name : String(error);
+    throw new StartupError(`Cannot ${what}: ${reason}`);
+  }
+}
+
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,114 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExpectedRevision, comparePositions } from '../../infra/event-store/event-store.js';
+import { PostgresEventStore, appendInTransaction, ensureEventStoreSchema } from '../../infra/event-store/postgres-event-store.js';
+import { Recorder, anEvent, sleep, uniqueStream } from '../contract/event-store-contract-support.js';
+import { eventStoreContract } from '../contract/event-store.contract.js';
+import { createTestDatabase } from '../support/database.js';
+
+eventStoreContract('PostgreSQL', async () => {
+  const database = await createTestDatabase('event_store');
+  const store = await PostgresEventStore.create(database.url);
+  return {
+    store,
+    teardown: async () => {
+      await store.close();
+      await database.drop();
+    },
+  };
+});
+
+describe('PostgreSQL event store, beyond the contract', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: pg.Pool;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('event_store_pg');
+    pool = new pg.Pool({ connectionString: database.url, max: 6 });
+    await ensureEventStoreSchema(pool);
+    store = new PostgresEventStore(pool, { pollIntervalMs: 50 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await pool.end();
+    await database.drop();
+  });
+
+  it('holds a subscriber back at a transaction that commits late, then delivers its events before the later ones', async () => {
+    const [slowStream, fastStream] = [uniqueStream('slow'), uniqueStream('fast')];
+    const [slowEvent, fastEvent] = [anEvent('SlotHeld'), anEvent('SlotHeld')];
+    const recorder = new Recorder((id) => id === slowStream || id === fastStream);
+    const after = await store.headPosition();
+    const subscription = store.subscribe(recorder.handle, { after });
+    const slow = await pool.connect();
+    try {
+      await slow.query('BEGIN');
+      const slowAppend = await appendInTransaction(slow, slowStream, [slowEvent], ExpectedRevision.noStream);
+      const fastAppend = await store.append(fastStream, [fastEvent], ExpectedRevision.noStream);
+      // The slow transaction started first, so it sorts first, though it has not committed yet.
+      expect(comparePositions(slowAppend.position, fastAppend.position)).toBe(-1);
+
+      // The fast commit notified the subscriber and several polls went by: still nothing may pass.
+      await sleep(400);
+      expect(recorder.received).toEqual([]);
+      expect((await store.readAll({ after })).filter((e) => e.streamId === fastStream)).toEqual([]);
+
+      await slow.query('COMMIT');
+      const received = await recorder.waitFor(2, subscription);
+      expect(received.map((e) => e.eventId)).toEqual([slowEvent.eventId, fastEvent.eventId]);
+    } finally {
+      slow.release();
+      await subscription.close();
+    }
+  });
+
+  it('never delivers the events of a rolled-back transaction, and carries on past it', async () => {
+    const [doomed, kept] = [uniqueStream('doomed'), uniqueStream('kept')];
+    const recorder = new Recorder((id) => id === doomed || id === kept);
+    const subscription = store.subscribe(recorder.handle, { after: await store.headPosition() });
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await appendInTransaction(client, doomed, [anEvent()], ExpectedRevision.noStream);
+      const keptEvent = anEvent();
+      await store.append(kept, [keptEvent], ExpectedRevision.noStream);
+      await client.query('ROLLBACK');
+      const received = await recorder.waitFor(1, subscription);
+      await sleep(200);
+      expect(received.map((e) => e.eventId)).toEqual([keptEvent.eventId]);
+      expect(await store.readStream(doomed)).toEqual([]);
+    } finally {
+      client.release();
+      await subscription.close();
+    }
+  });
+
+  it('stops a subscription whose connection is dropped with a rejected done, without crashing the process', async () => {
+    const subscription = store.subscribe(() => Promise.resolve(), { after: await store.headPosition() });
+    await sleep(150);
+    const killed = await pool.query<{ killed: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
+       WHERE datname = current_database() AND query = 'LISTEN event_store_appended'`,
+    );
+    expect(killed.rows.map((r) => r.killed)).toEqual([true]);
+    await expect(subscription.done).rejects.toThrow();
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('creates its schema safely when several processes start at once', async () => {
+    const fresh = await createTestDatabase('event_store_schema');
+    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: fresh.url, max: 1 }));
+    try {
+      await Promise.all(pools.map((p) => ensureEventStoreSchema(p)));
+      await Promise.all(pools.map((p) => ensureEventStoreSchema(p)));
+      const tables = await pools[0]?.query<{ table_name: string }>(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'event_store' ORDER BY table_name`,
+      );
+      expect(tables?.rows.map((r) => r.table_name)).toEqual(['events', 'streams']);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await fresh.drop();
+    }
+  });
+});
