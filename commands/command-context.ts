@@ -1,13 +1,21 @@
 import type { Knex } from 'knex';
+import type { PatientCommand, PatientState } from '../domain/patient/patient-decider.js';
+import type { PatientEvent } from '../domain/patient/patient-events.js';
 import type { TherapistCommand } from '../domain/therapist/therapist-commands.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import type { TherapistState } from '../domain/therapist/therapist-state.js';
 import type { Clock } from '../infra/clock.js';
+import type { BookingTimes, ExpiryScheduler } from './booking-expiry.js';
 import type { CommandHandler } from './command-handler.js';
+import type { PatientTokens } from './patient-tokens.js';
 
 /** What use cases need: the stream handlers, the clock, and the database for non-event-sourced bits. */
 export interface CommandContext {
   readonly therapists: CommandHandler<TherapistCommand, TherapistState, TherapistEvent>;
+  readonly patients: CommandHandler<PatientCommand, PatientState, PatientEvent>;
   readonly clock: Clock;
+  readonly patientTokens: PatientTokens;
+  readonly bookingTimes: BookingTimes;
+  readonly expiry: ExpiryScheduler;
   readonly db: Knex;
 }

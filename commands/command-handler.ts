@@ -52,7 +52,9 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
     private readonly codec: EventCodec<Event>,
     options: CommandHandlerOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 8;
+    // Within a process commands to one stream are queued, so conflicts only come from other
+    // processes; each lost race means another writer progressed, and 20 rounds absorb a busy stream.
+    this.maxAttempts = options.maxAttempts ?? 20;
     this.cachedStreams = options.cachedStreams ?? 1000;
     this.random = options.random ?? Math.random;
   }
@@ -114,7 +116,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
 }
 
 function backoff(attempt: number, random: () => number): number {
-  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  const ceiling = Math.min(100, 2 ** attempt);
   return Math.floor(random() * ceiling);
 }
 

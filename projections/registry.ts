@@ -4,10 +4,12 @@ import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import type { RecordedEvent } from '../infra/event-store/event-store.js';
 import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
+import { bookingsProjection } from './bookings-projection.js';
+import { patientsProjection } from './patients-projection.js';
 import { therapistsProjection } from './therapists-projection.js';
 
 /** Every read model the service maintains, in no particular order. */
-export const projections: readonly Projection[] = [therapistsProjection, availabilityProjection];
+export const projections: readonly Projection[] = [therapistsProjection, availabilityProjection, bookingsProjection, patientsProjection];
 
 const codecs = [therapistEventCodec, patientEventCodec];
 

@@ -1,7 +1,11 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
+import { expireBooking, expireBookingHold, noExpiryScheduler, sweepBookingDeadlines, type ExpiryScheduler } from '../commands/booking-expiry.js';
 import { CommandHandler } from '../commands/command-handler.js';
+import { PatientTokens } from '../commands/patient-tokens.js';
 import type { CommandContext } from '../commands/command-context.js';
+import { patientDecider } from '../domain/patient/patient-decider.js';
+import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistDecider } from '../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import { MemoryCache, type Cache } from '../infra/cache/cache.js';
@@ -13,6 +17,7 @@ import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js
 import { createLogger } from '../infra/logging/logger.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
 import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
+import { defineBookingJobs } from '../infra/scheduler/booking-jobs.js';
 import { Scheduler } from '../infra/scheduler/scheduler.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { projections, decodeEvent } from '../projections/registry.js';
@@ -85,20 +90,23 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
     const clock = options.clock ?? systemClock;
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec);
+    const patients = new CommandHandler(store, patientDecider, patientEventCodec);
     const runner = new ProjectionRunner({ store, db, projections, decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
-    let scheduler: Scheduler | undefined;
     const projectionsLocal = background && config.projectionsEnabled;
-    if (projectionsLocal) {
-      await step('start the projections', () => runner.start());
-      cleanups.push(() => runner.stop());
-    }
-    if (background && config.schedulerEnabled) {
-      scheduler = new Scheduler({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) });
-      await step(`start the scheduler (${scheduler.backend})`, () => (scheduler as Scheduler).start());
-      const started = scheduler;
-      cleanups.push(() => started.stop());
-    }
-    return {
+    const scheduler = background && config.schedulerEnabled
+      ? new Scheduler({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })
+      : undefined;
+    const patientTokens = await step('load the patient token secret', () => PatientTokens.load(db));
+    // Jobs run against `services`, which exists by the time the scheduler starts below.
+    const expiry: ExpiryScheduler = scheduler
+      ? defineBookingJobs(scheduler, {
+          expireHold: (therapistId, bookingId) => expireBookingHold(services, therapistId, bookingId),
+          expireRequest: (therapistId, bookingId) => expireBooking(services, therapistId, bookingId),
+          sweep: () => sweepBookingDeadlines(services),
+        })
+      : noExpiryScheduler;
+
+    const services: Services = {
       config,
       logger,
       db,
@@ -108,8 +116,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
       projections: runner,
       scheduler,
       therapists,
+      patients,
       clock,
       cache,
+      patientTokens,
+      bookingTimes: config.booking,
+      expiry,
       availabilityQuery: { db, cache, ttlSeconds: config.cache.availabilityTtlSeconds },
       settle: async (position) => {
         if (!projectionsLocal || !position) return;
@@ -117,6 +129,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
       },
       close: closeAll,
     };
+    if (projectionsLocal) {
+      await step('start the projections', () => runner.start());
+      cleanups.push(() => runner.stop());
+    }
+    if (scheduler) {
+      await step(`start the scheduler (${scheduler.backend})`, () => scheduler.start());
+      cleanups.push(() => scheduler.stop());
+    }
+    return services;
   } catch (error) {
     await closeAll();
     throw error;

@@ -24,6 +24,7 @@ export class Scheduler {
   readonly backend: 'postgres' | 'mongodb';
   private started = false;
   private lastHeartbeat: Date | undefined;
+  private readonly startTasks: (() => Promise<void>)[] = [];
   /** Ours, not the backend's: an idle connection dropped at shutdown must not crash the process. */
   private readonly pool: pg.Pool | undefined;
 
@@ -53,8 +54,14 @@ export class Scheduler {
     this.agenda.define<Data>(name, (job) => handler(job.attrs.data, job), options.concurrency ? { concurrency: options.concurrency } : {});
   }
 
+  /** Work to do once Agenda runs, e.g. registering recurring jobs; feature modules add theirs before start. */
+  onStart(task: () => Promise<void>): void {
+    this.startTasks.push(task);
+  }
+
   async start(): Promise<void> {
     await this.agenda.start();
+    for (const task of this.startTasks) await task();
     await this.agenda.every('1 minute', 'heartbeat', {});
     await this.agenda.now('heartbeat', {});
     this.started = true;

@@ -5,6 +5,8 @@ import type { Services } from '../services.js';
 import { availabilityRoutes } from './availability-routes.js';
 import { operationsRoutes } from './operations-routes.js';
 import { publicAvailabilityRoutes } from './public-availability-routes.js';
+import { publicBookingRoutes } from './public-booking-routes.js';
+import { therapistBookingRoutes } from './therapist-booking-routes.js';
 import { publicTherapistRoutes } from './public-therapist-routes.js';
 
 /** The HTTP face of the service: one express app, every error through problem+json. */
@@ -18,6 +20,8 @@ export function createHttpApp(services: Services): Express {
   app.use(publicTherapistRoutes(services));
   app.use(publicAvailabilityRoutes(services));
   app.use(availabilityRoutes(services));
+  app.use(publicBookingRoutes(services));
+  app.use(therapistBookingRoutes(services));
   app.use(notFoundRoute);
   app.use(problemMiddleware(services.logger));
   return app;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { foundation } from './0001-foundation.js';
 import { availability } from './0002-availability.js';
+import { booking } from './0003-booking.js';
 
 export interface Migration {
   readonly name: string;
@@ -9,4 +10,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability];
+export const migrations: readonly Migration[] = [foundation, availability, booking];

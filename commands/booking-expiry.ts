@@ -1,0 +1,60 @@
+import type { Knex } from 'knex';
+import { therapistStream } from '../domain/therapist/streams.js';
+import type { BookingInState } from '../domain/therapist/therapist-state.js';
+import { metadataOf, systemCaller } from './caller.js';
+import type { CommandContext } from './command-context.js';
+
+/** Schedules the two deadlines of a booking request; implemented with Agenda, or nothing in tests. */
+export interface ExpiryScheduler {
+  scheduleFor(therapistId: string, booking: BookingInState): Promise<void>;
+}
+
+export const noExpiryScheduler: ExpiryScheduler = { scheduleFor: () => Promise.resolve() };
+
+/** How long a hold and a request last (BOOKING_SOFT_LOCK_MINUTES, BOOKING_EXPIRATION_MINUTES). */
+export interface BookingTimes {
+  readonly holdMinutes: number;
+  readonly expirationMinutes: number;
+}
+
+export async function expireBookingHold(ctx: CommandContext, therapistId: string, bookingId: string): Promise<void> {
+  await ctx.therapists.handle(therapistStream(therapistId), { type: 'ExpireBookingHold', bookingId, now: ctx.clock.now() }, metadataOf(systemCaller('expire-booking-hold')));
+}
+
+export async function expireBooking(ctx: CommandContext, therapistId: string, bookingId: string): Promise<void> {
+  await ctx.therapists.handle(therapistStream(therapistId), { type: 'ExpireBooking', bookingId, now: ctx.clock.now() }, metadataOf(systemCaller('expire-booking')));
+}
+
+interface DueRow {
+  readonly id: string;
+  readonly therapist_id: string;
+}
+
+/** Retention of closed requests in the working read model (BR-BK-006); the events stay forever. */
+const PURGE_AFTER_MS = 24 * 3_600_000;
+const SWEEP_BATCH = 500;
+
+/**
+ * Catches every deadline that passed without its job running (the service was down, a job was
+ * lost): sends the same idempotent expiry commands, then purges closed requests older than 24 h.
+ */
+export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db: Knex }): Promise<{ holdsReleased: number; expired: number; purged: number }> {
+  const now = ctx.clock.now();
+  const dueHolds = (await ctx.db('read.booking_requests')
+    .select('id', 'therapist_id')
+    .where({ status: 'pending_payment', hold_released: false })
+    .where('hold_expires_at', '<=', now)
+    .limit(SWEEP_BATCH)) as DueRow[];
+  for (const row of dueHolds) await expireBookingHold(ctx, row.therapist_id, row.id);
+  const dueRequests = (await ctx.db('read.booking_requests')
+    .select('id', 'therapist_id')
+    .where({ status: 'pending_payment' })
+    .where('expires_at', '<=', now)
+    .limit(SWEEP_BATCH)) as DueRow[];
+  for (const row of dueRequests) await expireBooking(ctx, row.therapist_id, row.id);
+  const purged = await ctx.db('read.booking_requests')
+    .whereIn('status', ['expired', 'cancelled'])
+    .where('closed_at', '<', new Date(now.getTime() - PURGE_AFTER_MS))
+    .delete();
+  return { holdsReleased: dueHolds.length, expired: dueRequests.length, purged };
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { NotFound } from '../domain/shared/domain-error.js';
+import { requireRegistered } from '../domain/therapist/registered.js';
+import { therapistStream } from '../domain/therapist/streams.js';
+import type { BookingInState } from '../domain/therapist/therapist-state.js';
+import type { LogPosition } from '../infra/event-store/event-store.js';
+import { metadataOf, type Caller } from './caller.js';
+import type { CommandContext } from './command-context.js';
+import { findOrRegisterPatient } from './patients.js';
+
+export interface BookingRequestInput {
+  readonly therapistId: string;
+  readonly patient: { readonly name: string; readonly email: string; readonly phone: string };
+  readonly isNewPatient: boolean;
+  readonly reasonForConsultation: string | null;
+  readonly paymentMethod: 'mercadopago' | 'bank_transfer';
+  readonly requestedDate: string;
+  readonly requestedTime: string;
+}
+
+export interface BookingRequestAnswer {
+  readonly id: string;
+  readonly status: 'pending_payment';
+  readonly requestedDate: string;
+  readonly requestedTime: string;
+  readonly startsAt: string;
+  readonly endsAt: string;
+  readonly holdExpiresAt: string;
+  readonly expiresAt: string;
+  readonly priceAtBooking: number;
+  readonly currency: 'ARS';
+  readonly paymentMethod: 'mercadopago' | 'bank_transfer';
+  readonly patientToken: string;
+  /** Mercado Pago checkout link; null until the payments integration creates preferences. */
+  readonly paymentLink: string | null;
+}
+
+/** Takes the slot for the patient (a hold) if it is still available; see decideRequestBooking. */
+export async function requestBooking(ctx: CommandContext, input: BookingRequestInput, caller: Caller): Promise<{ answer: BookingRequestAnswer; position: LogPosition | undefined }> {
+  const bookingId = randomUUID();
+  const patientToken = ctx.patientTokens.tokenFor(bookingId);
+  const result = await ctx.therapists.handle(
+    therapistStream(input.therapistId),
+    {
+      type: 'RequestBooking',
+      bookingId,
+      patient: input.patient,
+      isNewPatient: input.isNewPatient,
+      reasonForConsultation: input.reasonForConsultation,
+      paymentMethod: input.paymentMethod,
+      requestedDate: input.requestedDate,
+      requestedTime: input.requestedTime,
+      holdMinutes: ctx.bookingTimes.holdMinutes,
+      expirationMinutes: ctx.bookingTimes.expirationMinutes,
+      patientTokenHash: ctx.patientTokens.hashOf(patientToken),
+      now: ctx.clock.now(),
+    },
+    { ...metadataOf(caller), actor: { kind: 'patient', bookingId } },
+  );
+  const booking = requireRegistered(result.state).bookings[bookingId];
+  if (!booking) throw new Error('The booking request was decided but is not in the stream state');
+  await ctx.expiry.scheduleFor(input.therapistId, booking);
+  return { answer: answerOf(booking, input.paymentMethod, patientToken), position: result.position };
+}
+
+export function answerOf(booking: BookingInState, paymentMethod: BookingRequestAnswer['paymentMethod'], patientToken: string): BookingRequestAnswer {
+  return {
+    id: booking.bookingId,
+    status: 'pending_payment',
+    requestedDate: booking.requestedDate,
+    requestedTime: booking.requestedTime,
+    startsAt: booking.startsAt,
+    endsAt: booking.endsAt,
+    holdExpiresAt: booking.holdExpiresAt,
+    expiresAt: booking.expiresAt,
+    priceAtBooking: booking.priceAtBooking,
+    currency: 'ARS',
+    paymentMethod,
+    patientToken,
+    paymentLink: null,
+  };
+}
+
+/** Payment under way (a bank transfer the therapist saw arrive; later, the Mercado Pago webhook). */
+export async function startPayment(ctx: CommandContext, therapistId: string, bookingId: string, payment: { method: 'mercadopago' | 'bank_transfer'; reference: string | null }, caller: Caller) {
+  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'StartPayment', bookingId, ...payment, now: ctx.clock.now() }, metadataOf(caller));
+  return { booking: bookingIn(result.state, bookingId), position: result.position };
+}
+
+/**
+ * Confirms a booking: the patient is found by phone, then e-mail, or registered; then the session is
+ * scheduled on the therapist stream under the same concurrency guard as the request.
+ */
+export async function confirmBooking(ctx: CommandContext, therapistId: string, bookingId: string, caller: Caller) {
+  const stream = therapistStream(therapistId);
+  const current = requireRegistered((await ctx.therapists.load(stream)).state).bookings[bookingId];
+  if (!current) throw new NotFound('booking', bookingId);
+  // Only an open request gets a patient record; anything else is refused by the decider below.
+  const patientId = current.status === 'pending_payment' || current.status === 'payment_processing'
+    ? (await findOrRegisterPatient(ctx, therapistId, current.patient, bookingId, caller)).patientId
+    : randomUUID();
+  const result = await ctx.therapists.handle(stream, { type: 'ConfirmBooking', bookingId, sessionId: randomUUID(), patientId, now: ctx.clock.now() }, metadataOf(caller));
+  return { booking: bookingIn(result.state, bookingId), position: result.position };
+}
+
+export async function cancelBooking(
+  ctx: CommandContext,
+  therapistId: string,
+  bookingId: string,
+  by: { kind: 'therapist' } | { kind: 'patient'; token: string },
+  reason: string | null,
+  caller: Caller,
+) {
+  const result = await ctx.therapists.handle(
+    therapistStream(therapistId),
+    {
+      type: 'CancelBooking',
+      bookingId,
+      by: by.kind,
+      patientTokenHash: by.kind === 'patient' ? ctx.patientTokens.hashOf(by.token) : null,
+      reason,
+      now: ctx.clock.now(),
+    },
+    metadataOf(caller),
+  );
+  return { booking: bookingIn(result.state, bookingId), position: result.position };
+}
+
+export async function recordSessionOutcome(ctx: CommandContext, therapistId: string, sessionId: string, outcome: 'completed' | 'no_show' | 'cancelled', reason: string | null, caller: Caller) {
+  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'RecordSessionOutcome', sessionId, outcome, reason, now: ctx.clock.now() }, metadataOf(caller));
+  const session = requireRegistered(result.state).sessions[sessionId];
+  return { session, position: result.position };
+}
+
+function bookingIn(state: Parameters<typeof requireRegistered>[0], bookingId: string): BookingInState {
+  const booking = requireRegistered(state).bookings[bookingId];
+  if (!booking) throw new NotFound('booking', bookingId);
+  return booking;
+}

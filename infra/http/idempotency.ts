@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { Conflict, ValidationFailed } from '../../domain/shared/domain-error.js';
+import { BadRequest, problemFor } from './problem.js';
+
+export interface StoredAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  /** The body is a problem+json document (a refusal), not a success. */
+  readonly problem?: boolean;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+/** A key is remembered this long; a retry after that is a new request. */
+const RETENTION = '24 hours';
+
+/**
+ * `Idempotency-Key` semantics: the first request with a key runs; a retry with the same key and the
+ * same body gets the first answer again (a success or a refusal, never a 5xx, which may be retried);
+ * the same key with another body is refused, and so is a retry while the first is still running.
+ */
+export async function idempotent(
+  db: Knex,
+  scope: string,
+  key: string | undefined,
+  request: unknown,
+  run: () => Promise<StoredAnswer>,
+): Promise<StoredAnswer & { replayed: boolean }> {
+  if (key === undefined) return { ...(await run()), replayed: false };
+  if (!KEY_PATTERN.test(key)) throw new BadRequest([{ field: 'Idempotency-Key', message: 'Must be 1 to 200 visible ASCII characters' }]);
+  const requestHash = createHash('sha256').update(JSON.stringify(request) ?? '').digest('hex');
+  await db('app.idempotency_keys').where('created_at', '<', db.raw(`now() - interval '${RETENTION}'`)).where({ scope, key }).delete();
+  const claimed = await db('app.idempotency_keys').insert({ scope, key, request_hash: requestHash }).onConflict(['scope', 'key']).ignore().returning('key');
+  if (claimed.length === 0) return { ...(await replay(db, scope, key, requestHash)), replayed: true };
+  let answer: StoredAnswer;
+  try {
+    answer = await run();
+  } catch (error) {
+    const problem = problemFor(error);
+    if (!problem || problem.status >= 500) {
+      await db('app.idempotency_keys').where({ scope, key }).delete();
+      throw error;
+    }
+    await db('app.idempotency_keys').where({ scope, key }).update({ status: problem.status, response: JSON.stringify({ problem: true, body: problem }) });
+    throw error;
+  }
+  await db('app.idempotency_keys').where({ scope, key }).update({ status: answer.status, response: JSON.stringify({ problem: false, body: answer.body }) });
+  return { ...answer, replayed: false };
+}
+
+async function replay(db: Knex, scope: string, key: string, requestHash: string): Promise<StoredAnswer> {
+  const row = (await db('app.idempotency_keys').where({ scope, key }).first()) as
+    | { request_hash: string; status: number | null; response: { problem: boolean; body: unknown } | null }
+    | undefined;
+  if (!row) throw new Conflict('idempotency_key_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly');
+  if (row.request_hash !== requestHash) {
+    throw new ValidationFailed([{ field: 'Idempotency-Key', message: 'This key was already used with a different request body' }], 'Idempotency-Key reused');
+  }
+  if (row.status === null || row.response === null) throw new Conflict('idempotency_key_in_progress', 'A request with this Idempotency-Key is being processed; retry shortly');
+  return { status: row.status, body: row.response.body, problem: row.response.problem };
+}

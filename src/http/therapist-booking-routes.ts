@@ -1,0 +1,80 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { cancelBooking, confirmBooking, recordSessionOutcome, startPayment } from '../../commands/booking.js';
+import { requireTherapist } from '../../infra/http/auth.js';
+import { parseBody, parseQuery } from '../../infra/http/parse.js';
+import { parseLocalDate } from '../../domain/availability/time.js';
+import { therapistBookings, therapistSessions } from '../../queries/bookings.js';
+import type { Services } from '../services.js';
+import { therapistCaller } from './caller.js';
+import { cleanText, localDateParam } from './text.js';
+
+const idParams = z.object({ id: z.uuid('Must be an id (UUID)') });
+const realDate = localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date');
+const listQuery = z.object({
+  status: z.enum(['pending_payment', 'payment_processing', 'confirmed', 'cancelled', 'expired']).optional(),
+  from: realDate.optional(),
+  to: realDate.optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  pageSize: z.coerce.number().int().min(1).max(200).default(50),
+});
+const sessionsQuery = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).refine((q) => Date.parse(q.to) > Date.parse(q.from), { path: ['to'], message: 'Must be after from' });
+const reasonBody = z.strictObject({ reason: cleanText(500).nullable().default(null) });
+const paymentBody = z.strictObject({ reference: cleanText(200).nullable().default(null) });
+
+/** The therapist's booking pipeline and agenda (spec Appendix D, "Bookings (Therapist View)"). */
+export function therapistBookingRoutes(services: Services): Router {
+  const router = Router();
+  router.use(['/api/bookings', '/api/sessions'], requireTherapist(services.db));
+
+  router.get('/api/bookings', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    res.json(await therapistBookings(services.db, therapistId, parseQuery(listQuery, req.query)));
+  });
+
+  router.post('/api/bookings/:id/payment-received', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { reference } = parseBody(paymentBody, req);
+    const { booking, position } = await startPayment(services, therapistId, id, { method: 'bank_transfer', reference }, caller);
+    await services.settle(position);
+    res.json({ id: booking.bookingId, status: booking.status });
+  });
+
+  router.post('/api/bookings/:id/confirm', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { booking, position } = await confirmBooking(services, therapistId, id, caller);
+    await services.settle(position);
+    res.json({ id: booking.bookingId, status: booking.status, sessionId: booking.sessionId });
+  });
+
+  router.post('/api/bookings/:id/cancel', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { reason } = parseBody(reasonBody, req);
+    const { booking, position } = await cancelBooking(services, therapistId, id, { kind: 'therapist' }, reason, caller);
+    await services.settle(position);
+    res.json({ id: booking.bookingId, status: booking.status });
+  });
+
+  router.get('/api/sessions', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const q = parseQuery(sessionsQuery, req.query);
+    res.json({ sessions: await therapistSessions(services.db, therapistId, { from: new Date(q.from), to: new Date(q.to) }) });
+  });
+
+  const outcomes = { complete: 'completed', 'no-show': 'no_show', cancel: 'cancelled' } as const;
+  for (const [path, outcome] of Object.entries(outcomes)) {
+    router.post(`/api/sessions/:id/${path}`, async (req, res) => {
+      const { therapistId, caller } = therapistCaller(res);
+      const { id } = parseQuery(idParams, req.params);
+      const { reason } = parseBody(reasonBody, req);
+      const { session, position } = await recordSessionOutcome(services, therapistId, id, outcome, reason, caller);
+      await services.settle(position);
+      res.json({ id, status: session?.status ?? outcome });
+    });
+  }
+
+  return router;
+}
