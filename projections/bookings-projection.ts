@@ -1,7 +1,7 @@
-import type { Knex } from 'knex';
 import { assertNever } from '../domain/shared/decider.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import { handledEvents, type Projection } from './projection.js';
+import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = [
   'BookingRequested',
@@ -18,98 +18,103 @@ const HANDLES = [
 type Handled = (typeof HANDLES)[number];
 
 /**
- * read.booking_requests and read.sessions: the therapist's pipeline and agenda. Inserts ignore a
- * row already there and updates set absolute values, so redelivery changes nothing.
+ * read.booking_requests and read.sessions: the therapist's pipeline and agenda. Writes are keyed by
+ * id (see TableBuffer): inserts ignore a row already there and updates set absolute values, so
+ * redelivery changes nothing.
  */
-export const bookingsProjection: Projection = {
-  name: 'bookings',
-  handles: HANDLES,
-  tables: ['read.booking_requests', 'read.sessions'],
-  async apply(trx, events) {
-    for (const { event, streamId } of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
-      await applyOne(trx, streamId.slice('therapist-'.length), event);
-    }
-  },
-};
+export function bookingsProjection(shapes: TableShapes = new TableShapes()): Projection {
+  return {
+    name: 'bookings',
+    handles: HANDLES,
+    tables: ['read.booking_requests', 'read.sessions'],
+    async apply(trx, events) {
+      const requests = new TableBuffer(trx, 'read.booking_requests', ['id'], shapes);
+      const sessions = new TableBuffer(trx, 'read.sessions', ['id'], shapes);
+      for (const { event, streamId } of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
+        applyOne(requests, sessions, streamId.slice('therapist-'.length), event);
+      }
+      await requests.flush();
+      await sessions.flush();
+    },
+  };
+}
 
-async function applyOne(trx: Knex.Transaction, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>): Promise<void> {
-  const requests = () => trx('read.booking_requests');
-  const sessions = () => trx('read.sessions');
+function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>): void {
   switch (event.type) {
     case 'BookingRequested': {
       const d = event.data;
-      await requests()
-        .insert({
-          id: d.bookingId,
-          therapist_id: therapistId,
-          status: 'pending_payment',
-          patient_name: d.patient.name,
-          patient_email: d.patient.email,
-          patient_phone: d.patient.phone,
-          is_new_patient: d.isNewPatient,
-          reason_for_consultation: d.reasonForConsultation,
-          payment_method: d.paymentMethod,
-          requested_date: d.requestedDate,
-          requested_time: d.requestedTime,
-          starts_at: d.startsAt,
-          ends_at: d.endsAt,
-          duration_minutes: d.durationMinutes,
-          price_at_booking: d.priceAtBooking,
-          currency: d.currency,
-          hold_expires_at: d.holdExpiresAt,
-          expires_at: d.expiresAt,
-          requested_at: d.requestedAt,
-        })
-        .onConflict('id')
-        .ignore();
+      requests.insert({
+        id: d.bookingId,
+        therapist_id: therapistId,
+        status: 'pending_payment',
+        patient_name: d.patient.name,
+        patient_email: d.patient.email,
+        patient_phone: d.patient.phone,
+        is_new_patient: d.isNewPatient,
+        reason_for_consultation: d.reasonForConsultation,
+        payment_method: d.paymentMethod,
+        requested_date: d.requestedDate,
+        requested_time: d.requestedTime,
+        starts_at: d.startsAt,
+        ends_at: d.endsAt,
+        duration_minutes: d.durationMinutes,
+        price_at_booking: d.priceAtBooking,
+        currency: d.currency,
+        hold_expires_at: d.holdExpiresAt,
+        hold_released: false,
+        expires_at: d.expiresAt,
+        payment_reference: null,
+        patient_id: null,
+        session_id: null,
+        cancelled_by: null,
+        cancellation_reason: null,
+        requested_at: d.requestedAt,
+        closed_at: null,
+      });
       return;
     }
     case 'BookingHoldExpired':
-      await requests().where({ id: event.data.bookingId }).update({ hold_released: true });
+      requests.update({ id: event.data.bookingId }, { hold_released: true });
       return;
     case 'PaymentStarted':
-      await requests().where({ id: event.data.bookingId }).update({ status: 'payment_processing', payment_reference: event.data.reference });
+      requests.update({ id: event.data.bookingId }, { status: 'payment_processing', payment_reference: event.data.reference });
       return;
     case 'BookingConfirmed':
-      await requests().where({ id: event.data.bookingId }).update({ status: 'confirmed', patient_id: event.data.patientId, session_id: event.data.sessionId, closed_at: event.data.confirmedAt });
+      requests.update({ id: event.data.bookingId }, { status: 'confirmed', patient_id: event.data.patientId, session_id: event.data.sessionId, closed_at: event.data.confirmedAt });
       return;
     case 'BookingCancelled':
-      await requests()
-        .where({ id: event.data.bookingId })
-        .update({ status: 'cancelled', cancelled_by: event.data.cancelledBy, cancellation_reason: event.data.reason, closed_at: event.data.cancelledAt });
+      requests.update({ id: event.data.bookingId }, { status: 'cancelled', cancelled_by: event.data.cancelledBy, cancellation_reason: event.data.reason, closed_at: event.data.cancelledAt });
       return;
     case 'BookingExpired':
-      await requests().where({ id: event.data.bookingId }).update({ status: 'expired', closed_at: event.data.expiredAt });
+      requests.update({ id: event.data.bookingId }, { status: 'expired', closed_at: event.data.expiredAt });
       return;
     case 'SessionScheduled': {
       const d = event.data;
-      await sessions()
-        .insert({
-          id: d.sessionId,
-          therapist_id: therapistId,
-          patient_id: d.patientId,
-          booking_id: d.bookingId,
-          recurrence_id: d.recurrenceId,
-          starts_at: d.startsAt,
-          ends_at: d.endsAt,
-          duration_minutes: d.durationMinutes,
-          price: d.price,
-          payment_status: d.paymentStatus,
-          status: 'scheduled',
-          source: d.source,
-        })
-        .onConflict('id')
-        .ignore();
+      sessions.insert({
+        id: d.sessionId,
+        therapist_id: therapistId,
+        patient_id: d.patientId,
+        booking_id: d.bookingId,
+        recurrence_id: d.recurrenceId,
+        starts_at: d.startsAt,
+        ends_at: d.endsAt,
+        duration_minutes: d.durationMinutes,
+        price: d.price,
+        payment_status: d.paymentStatus,
+        status: 'scheduled',
+        source: d.source,
+        status_changed_at: null,
+      });
       return;
     }
     case 'SessionCompleted':
-      await sessions().where({ id: event.data.sessionId }).update({ status: 'completed', status_changed_at: event.data.at });
+      sessions.update({ id: event.data.sessionId }, { status: 'completed', status_changed_at: event.data.at });
       return;
     case 'SessionMarkedNoShow':
-      await sessions().where({ id: event.data.sessionId }).update({ status: 'no_show', status_changed_at: event.data.at });
+      sessions.update({ id: event.data.sessionId }, { status: 'no_show', status_changed_at: event.data.at });
       return;
     case 'SessionCancelled':
-      await sessions().where({ id: event.data.sessionId }).update({ status: 'cancelled', status_changed_at: event.data.cancelledAt });
+      sessions.update({ id: event.data.sessionId }, { status: 'cancelled', status_changed_at: event.data.cancelledAt });
       return;
     default:
       assertNever(event);

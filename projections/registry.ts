@@ -6,10 +6,14 @@ import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
 import { bookingsProjection } from './bookings-projection.js';
 import { patientsProjection } from './patients-projection.js';
+import { TableShapes } from './table-buffer.js';
 import { therapistsProjection } from './therapists-projection.js';
 
 /** Every read model the service maintains, in no particular order. */
-export const projections: readonly Projection[] = [therapistsProjection, availabilityProjection, bookingsProjection, patientsProjection];
+export function createProjections(): readonly Projection[] {
+  const shapes = new TableShapes();
+  return [therapistsProjection, availabilityProjection(shapes), bookingsProjection(shapes), patientsProjection];
+}
 
 const codecs = [therapistEventCodec, patientEventCodec];
 

@@ -42,6 +42,8 @@ const environment = z.object({
   SEED_DEMO_THERAPIST: flag.default(true),
   SCHEDULER_ENABLED: flag.default(true),
   PROJECTIONS_ENABLED: flag.default(true),
+  BENCH_ENDPOINTS: flag.default(false),
+  AVAILABILITY_CACHE_ENABLED: flag.default(true),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -70,10 +72,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     defaultTimezone: e.DEFAULT_TIMEZONE,
     booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES },
-    cache: { availabilityTtlSeconds: e.REDIS_TTL_AVAILABILITY },
+    cache: { availabilityTtlSeconds: e.REDIS_TTL_AVAILABILITY, availabilityEnabled: e.AVAILABILITY_CACHE_ENABLED },
     databasePoolMax: e.DATABASE_CONNECTION_POOL_MAX,
     seedDemoTherapist: e.SEED_DEMO_THERAPIST,
     schedulerEnabled: e.SCHEDULER_ENABLED,
     projectionsEnabled: e.PROJECTIONS_ENABLED,
+    benchEndpoints: e.BENCH_ENDPOINTS,
   } as const;
 }

@@ -8,7 +8,7 @@ import { patientDecider } from '../domain/patient/patient-decider.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistDecider } from '../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
-import { MemoryCache, type Cache } from '../infra/cache/cache.js';
+import { MemoryCache, NoCache, type Cache } from '../infra/cache/cache.js';
 import { RedisCache } from '../infra/cache/redis-cache.js';
 import { systemClock, type Clock } from '../infra/clock.js';
 import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
@@ -20,7 +20,7 @@ import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
 import { defineBookingJobs } from '../infra/scheduler/booking-jobs.js';
 import { Scheduler } from '../infra/scheduler/scheduler.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
-import { projections, decodeEvent } from '../projections/registry.js';
+import { createProjections, decodeEvent } from '../projections/registry.js';
 import type { AvailabilityQueryDeps } from '../queries/availability.js';
 import type { Config } from './config.js';
 
@@ -83,15 +83,17 @@ export async function createServices(config: Config, options: ServiceOptions = {
       : await step('prepare the PostgreSQL event store', () => PostgresEventStore.create(databaseUrl, { poolMax: config.databasePoolMax }));
     cleanups.push(() => store.close());
 
-    const cache: Cache = config.redisUrl
-      ? await step(`connect to Redis at ${redact(config.redisUrl)}`, () => RedisCache.connect(config.redisUrl ?? ''))
-      : new MemoryCache();
+    const cache: Cache = !config.cache.availabilityEnabled
+      ? new NoCache()
+      : config.redisUrl
+        ? await step(`connect to Redis at ${redact(config.redisUrl)}`, () => RedisCache.connect(config.redisUrl ?? ''))
+        : new MemoryCache();
     cleanups.push(() => cache.close());
 
     const clock = options.clock ?? systemClock;
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec);
     const patients = new CommandHandler(store, patientDecider, patientEventCodec);
-    const runner = new ProjectionRunner({ store, db, projections, decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
+    const runner = new ProjectionRunner({ store, db, projections: createProjections(), decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
     const projectionsLocal = background && config.projectionsEnabled;
     const scheduler = background && config.schedulerEnabled
       ? new Scheduler({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })

@@ -4,7 +4,7 @@
  * stale entry is never read after a change: it is simply no longer asked for, and its TTL reaps it.
  */
 export interface Cache {
-  readonly kind: 'redis' | 'memory';
+  readonly kind: 'redis' | 'memory' | 'none';
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
   ping(): Promise<void>;
@@ -46,6 +46,23 @@ export class MemoryCache implements Cache {
 
   close(): Promise<void> {
     this.entries.clear();
+    return Promise.resolve();
+  }
+}
+
+/** AVAILABILITY_CACHE_ENABLED=false: every query computes from the read model (benchmarks, debugging). */
+export class NoCache implements Cache {
+  readonly kind = 'none';
+  get(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
+  set(): Promise<void> {
+    return Promise.resolve();
+  }
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
     return Promise.resolve();
   }
 }

@@ -9,42 +9,11 @@ import { isSatisfied } from './expected-revision.js';
 import { toPosition, type Queryable } from './postgres-event-store-sql.js';
 
 /**
- * How each expectation moves the stream's row. $1 stream id, $2 number of events, $8 expected revision.
- * Each one is a single conditional write on `streams`, so the check and the row lock are one step:
- * a concurrent writer waits on the lock, then re-evaluates the condition on the committed row and
- * finds nothing to update (or a conflict), which is how the loser learns it lost.
+ * One call, so one round trip: see event_store.append_events in postgres-event-store-schema.ts.
+ * `ok` false means the expectation did not hold; `revision` is then the stream's actual one.
  */
-const STREAM_WRITE: Record<ExpectedRevision['kind'], string> = {
-  any: `INSERT INTO event_store.streams AS s (stream_id, revision) VALUES ($1, $2::bigint - 1)
-    ON CONFLICT (stream_id) DO UPDATE SET revision = s.revision + $2::bigint RETURNING revision`,
-  no_stream: `INSERT INTO event_store.streams (stream_id, revision) VALUES ($1, $2::bigint - 1)
-    ON CONFLICT (stream_id) DO NOTHING RETURNING revision`,
-  stream_exists: `UPDATE event_store.streams SET revision = revision + $2::bigint WHERE stream_id = $1 RETURNING revision`,
-  exact: `UPDATE event_store.streams SET revision = revision + $2::bigint
-    WHERE stream_id = $1 AND revision = $8::bigint RETURNING revision`,
-};
-
-/**
- * One statement, so one round trip and (outside a caller's transaction) one implicit transaction:
- * move the stream row, insert every event from arrays with unnest (numbered after the new revision),
- * and notify subscribers, which PostgreSQL delivers only at commit. No row back means the write lost.
- */
-function appendStatement(kind: ExpectedRevision['kind']): string {
-  return `WITH stream AS (${STREAM_WRITE[kind]}),
-  appended AS (
-    INSERT INTO event_store.events (stream_id, stream_revision, event_id, event_type, schema_version, data, metadata)
-    SELECT $1, stream.revision - $2::bigint + e.ord, e.event_id, e.event_type, e.schema_version, e.data, e.metadata
-    FROM stream, unnest($3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
-      WITH ORDINALITY AS e(event_id, event_type, schema_version, data, metadata, ord)
-    ORDER BY e.ord
-    RETURNING transaction_id, global_position
-  )
-  SELECT stream.revision::text AS revision, last.commit, last.prepare, pg_notify('event_store_appended', '') AS notified
-  FROM stream, LATERAL (
-    SELECT transaction_id::text AS commit, global_position::text AS prepare
-    FROM appended ORDER BY global_position DESC LIMIT 1
-  ) last`;
-}
+const APPEND = `SELECT ok, revision::text AS revision, commit, prepare
+  FROM event_store.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[])`;
 
 const STREAM_STATE = `SELECT s.revision::text AS revision, last.commit, last.prepare
   FROM event_store.streams s
@@ -55,19 +24,19 @@ const STREAM_STATE = `SELECT s.revision::text AS revision, last.commit, last.pre
   ) last ON true
   WHERE s.stream_id = $1`;
 
-/** A lost write is re-checked at most this often; see the loop below. */
-const MAX_ATTEMPTS = 3;
-
 interface AppendRow {
+  readonly ok: boolean;
   readonly revision: string;
-  readonly commit: string;
-  readonly prepare: string;
+  readonly commit: string | null;
+  readonly prepare: string | null;
 }
 
 /**
  * Appends on `db`: the pool (its own transaction) or a client inside the caller's open transaction,
  * in which case the events commit or roll back with the caller's other writes, and subscribers see
- * them only once that transaction ends.
+ * them only once that transaction ends. Inside a caller's transaction the append must be its first
+ * write: the log is ordered by transaction id, and only an id taken after the stream lock keeps a
+ * stream's events in revision order in the log.
  */
 export async function appendInTransaction(
   db: Queryable,
@@ -81,29 +50,21 @@ export async function appendInTransaction(
 
   const values: unknown[] = [
     streamId,
-    events.length,
+    expectation.kind,
+    expectation.kind === 'exact' ? expectation.revision : null,
     events.map((e) => e.eventId),
     events.map((e) => e.type),
     events.map((e) => e.schemaVersion),
     events.map((e) => JSON.stringify(e.data) ?? 'null'),
     events.map((e) => JSON.stringify(e.metadata)),
   ];
-  if (expectation.kind === 'exact') values.push(expectation.revision);
-
-  for (let attempt = 1; ; attempt++) {
-    const result = await db
-      .query<AppendRow>({ name: `event_store_append_${expectation.kind}`, text: appendStatement(expectation.kind), values })
-      .catch((error: unknown) => {
-        throw duplicateEventIdOr(error, streamId);
-      });
-    const row = result.rows[0];
-    if (row) return { nextExpectedRevision: Number(row.revision), position: toPosition(row.commit, row.prepare) };
-
-    const actual = (await streamState(db, streamId)).revision;
-    // Under READ COMMITTED an UPDATE cannot see a stream row committed after the statement began,
-    // so "no such stream" may be stale; if the fresh state now meets the expectation, try again.
-    if (!isSatisfied(expectation, actual) || attempt >= MAX_ATTEMPTS) throw new WrongExpectedRevision(streamId, expected, actual);
-  }
+  const result = await db.query<AppendRow>({ name: 'event_store_append', text: APPEND, values }).catch((error: unknown) => {
+    throw duplicateEventIdOr(error, streamId);
+  });
+  const row = result.rows[0];
+  if (!row) throw new Error(`Appending to ${streamId}: the store answered nothing`);
+  if (!row.ok || row.commit === null || row.prepare === null) throw new WrongExpectedRevision(streamId, expected, Number(row.revision));
+  return { nextExpectedRevision: Number(row.revision), position: toPosition(row.commit, row.prepare) };
 }
 
 /** Appending nothing writes nothing, but still answers whether the expectation holds, like a real append. */

@@ -3,6 +3,7 @@ import { notFoundRoute, problemMiddleware } from '../../infra/http/problem.js';
 import { requestContext } from '../../infra/http/request-context.js';
 import type { Services } from '../services.js';
 import { availabilityRoutes } from './availability-routes.js';
+import { benchRoutes } from './bench-routes.js';
 import { operationsRoutes } from './operations-routes.js';
 import { publicAvailabilityRoutes } from './public-availability-routes.js';
 import { publicBookingRoutes } from './public-booking-routes.js';
@@ -22,6 +23,7 @@ export function createHttpApp(services: Services): Express {
   app.use(availabilityRoutes(services));
   app.use(publicBookingRoutes(services));
   app.use(therapistBookingRoutes(services));
+  if (services.config.benchEndpoints) app.use(benchRoutes());
   app.use(notFoundRoute);
   app.use(problemMiddleware(services.logger));
   return app;
