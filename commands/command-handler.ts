@@ -84,7 +84,8 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
         return { events, stateBefore: state, state: after, revision: appended.nextExpectedRevision, position: appended.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision) || attempt >= this.maxAttempts) throw error;
-        this.cache.delete(streamId);
+        // The cached state is still a true prefix of the stream (it only grows): the retry reads just
+        // the events another process appended, which keeps a loser's retry as quick as the winner's next command.
         await sleep(backoff(attempt, this.random));
       }
     }

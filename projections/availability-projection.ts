@@ -51,7 +51,7 @@ export function availabilityProjection(shapes: TableShapes = new TableShapes()):
         touched.set(therapistId, projected.streamRevision);
       }
       for (const [therapistId, revision] of touched) tables.policies.update({ therapist_id: therapistId }, { calendar_revision: revision });
-      for (const table of Object.values(tables)) await table.flush();
+      for (const table of [tables.policies, tables.rules, tables.exceptions, tables.busy]) await table.flush();
     },
   };
 }

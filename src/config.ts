@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { IANAZone } from 'luxon';
+import { isValidTimeZone } from '../domain/availability/time.js';
 import { z } from 'zod';
 
 /**
@@ -34,7 +34,7 @@ const environment = z.object({
   DEFAULT_TIMEZONE: z
     .string()
     .default('America/Argentina/Buenos_Aires')
-    .refine((zone) => IANAZone.isValidZone(zone), 'must be an IANA time zone such as America/Argentina/Buenos_Aires'),
+    .refine((zone) => isValidTimeZone(zone), 'must be an IANA time zone such as America/Argentina/Buenos_Aires'),
   BOOKING_SOFT_LOCK_MINUTES: positiveInt(1, 120).default(10),
   BOOKING_EXPIRATION_MINUTES: positiveInt(5, 24 * 60).default(60),
   REDIS_TTL_AVAILABILITY: positiveInt(1, 86_400).default(900),

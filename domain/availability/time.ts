@@ -50,8 +50,14 @@ export function formatLocalTime(minutes: number): string {
   return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
 }
 
+/**
+ * An IANA zone name (Area/Location, or UTC). The ICU behind Intl also accepts legacy three-letter ids,
+ * and "ART" there is Africa/Cairo, not Argentina: a therapist typing it would move every slot 5 hours.
+ */
+const IANA_NAME = /^(?:UTC|[A-Za-z_]+(?:\/[A-Za-z0-9_+-]+)+)$/;
+
 export function isValidTimeZone(name: string): boolean {
-  return IANAZone.isValidZone(name);
+  return IANA_NAME.test(name) && IANAZone.isValidZone(name);
 }
 
 /** A valid IANA zone, or a thrown RangeError: callers validated the name when it was stored. */

@@ -70,7 +70,7 @@ export function scheduleWarnings(rules: readonly RuleFact[], policies: BookingPo
   return [
     {
       code: 'no_bookable_slots',
-      message: `${all ? 'No weekly block' : `Some weekly blocks (${names.join(', ')})`} can hold a ${policies.sessionDurationMinutes}-minute session with ${policies.bufferBeforeMinutes} + ${policies.bufferAfterMinutes} minutes of buffer: your buffer settings may limit bookable slots (consider a 10-minute buffer)`,
+      message: `${all ? 'No weekly block can' : `Some weekly blocks (${names.join(', ')}) cannot`} hold a ${policies.sessionDurationMinutes}-minute session with ${policies.bufferBeforeMinutes} + ${policies.bufferAfterMinutes} minutes of buffer: your buffer settings may limit bookable slots (consider a 10-minute buffer)`,
       blocks: empty.map(({ dayOfWeek, startTime, endTime }) => ({ dayOfWeek, startTime, endTime })),
     },
   ];

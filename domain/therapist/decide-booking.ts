@@ -116,9 +116,13 @@ export function decideCancelBooking(command: CancelBooking, state: TherapistStat
   if (booking.status === 'cancelled' || booking.status === 'expired') {
     throw new Conflict(`booking_${booking.status}`, `This booking is already ${booking.status}`, { bookingId: booking.bookingId });
   }
+  const session = booking.sessionId ? therapist.sessions[booking.sessionId] : undefined;
+  // A session that took place (or was missed) is history: its booking can no longer be cancelled.
+  if (session && (session.status === 'completed' || session.status === 'no_show')) {
+    throw new Conflict(`session_${session.status}`, `The session of this booking is already ${session.status.replace('_', '-')}`, { sessionId: session.sessionId });
+  }
   const cancelledAt = command.now.toISOString();
   const events: TherapistEvent[] = [{ type: 'BookingCancelled', data: { bookingId: booking.bookingId, cancelledBy: command.by, reason: command.reason, cancelledAt } }];
-  const session = booking.sessionId ? therapist.sessions[booking.sessionId] : undefined;
   if (session?.status === 'scheduled') {
     if (Date.parse(session.startsAt) <= command.now.getTime()) {
       throw new Conflict('session_already_started', 'A session that has started cannot be cancelled; record its outcome instead', { sessionId: session.sessionId });
