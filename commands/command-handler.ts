@@ -9,6 +9,7 @@ import {
   type LogPosition,
 } from '../infra/event-store/event-store.js';
 import { KeyedQueue } from './keyed-queue.js';
+import type { SnapshotPolicy } from './snapshots.js';
 
 export interface CommandResult<State, Event> {
   readonly events: readonly Event[];
@@ -21,17 +22,25 @@ export interface CommandResult<State, Event> {
   readonly position?: LogPosition;
 }
 
-export interface CommandHandlerOptions {
+export interface CommandHandlerOptions<State = unknown> {
   /** Attempts on a lost optimistic-concurrency race before giving up. */
   readonly maxAttempts?: number;
   /** Streams whose folded state is kept in memory so a long stream is not refolded per command. */
   readonly cachedStreams?: number;
   readonly random?: () => number;
+  readonly snapshots?: SnapshotPolicy<State>;
+  /** Where a failed snapshot save is reported; it never fails the command. */
+  readonly onSnapshotError?: (error: unknown) => void;
 }
 
 interface CachedStream<State> {
   readonly state: State;
   readonly revision: number;
+}
+
+interface CacheEntry<State> extends CachedStream<State> {
+  /** Revision of the newest snapshot known for the stream (-1: none). */
+  readonly snapshotRevision: number;
 }
 
 /**
@@ -41,7 +50,7 @@ interface CachedStream<State> {
  */
 export class CommandHandler<Command, State, Event extends DomainEvent> {
   private readonly queue = new KeyedQueue();
-  private readonly cache = new Map<string, CachedStream<State>>();
+  private readonly cache = new Map<string, CacheEntry<State>>();
   private readonly maxAttempts: number;
   private readonly cachedStreams: number;
   private readonly random: () => number;
@@ -50,7 +59,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
     private readonly store: EventStore,
     private readonly decider: Decider<Command, State, Event>,
     private readonly codec: EventCodec<Event>,
-    options: CommandHandlerOptions = {},
+    private readonly options: CommandHandlerOptions<State> = {},
   ) {
     // Within a process commands to one stream are queued, so conflicts only come from other
     // processes; each lost race means another writer progressed, and 20 rounds absorb a busy stream.
@@ -80,7 +89,8 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
           ExpectedRevision.after(revision),
         );
         const after = events.reduce((s, e) => this.decider.evolve(s, e), state);
-        this.remember(streamId, { state: after, revision: appended.nextExpectedRevision });
+        this.remember(streamId, { state: after, revision: appended.nextExpectedRevision, snapshotRevision: this.snapshotRevisionOf(streamId) });
+        this.maybeSnapshot(streamId);
         return { events, stateBefore: state, state: after, revision: appended.nextExpectedRevision, position: appended.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision) || attempt >= this.maxAttempts) throw error;
@@ -92,7 +102,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
   }
 
   private async read(streamId: string): Promise<CachedStream<State>> {
-    const cached = this.cache.get(streamId);
+    const cached = this.cache.get(streamId) ?? (await this.fromSnapshot(streamId));
     let state = cached?.state ?? this.decider.initialState();
     let revision = cached?.revision ?? -1;
     const recorded = await this.store.readStream(streamId, { fromRevision: revision + 1 });
@@ -101,11 +111,36 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
       if (event) state = this.decider.evolve(state, event);
       revision = r.streamRevision;
     }
-    if (recorded.length > 0 || cached) this.remember(streamId, { state, revision });
+    if (recorded.length > 0 || cached) {
+      this.remember(streamId, { state, revision, snapshotRevision: cached?.snapshotRevision ?? -1 });
+      this.maybeSnapshot(streamId);
+    }
     return { state, revision };
   }
 
-  private remember(streamId: string, entry: CachedStream<State>): void {
+  private async fromSnapshot(streamId: string): Promise<CacheEntry<State> | undefined> {
+    const policy = this.options.snapshots;
+    if (!policy) return undefined;
+    const snapshot = await policy.store.load(streamId, policy.stateVersion);
+    return snapshot ? { state: policy.revive(snapshot.state), revision: snapshot.revision, snapshotRevision: snapshot.revision } : undefined;
+  }
+
+  private snapshotRevisionOf(streamId: string): number {
+    return this.cache.get(streamId)?.snapshotRevision ?? -1;
+  }
+
+  /** Saves the cached state once enough events piled up since the last snapshot; in the background. */
+  private maybeSnapshot(streamId: string): void {
+    const policy = this.options.snapshots;
+    const entry = this.cache.get(streamId);
+    if (!policy || !entry || entry.revision - entry.snapshotRevision < policy.every) return;
+    this.cache.set(streamId, { ...entry, snapshotRevision: entry.revision });
+    policy.store.save(streamId, policy.stateVersion, entry.revision, entry.state).catch((error: unknown) => {
+      this.options.onSnapshotError?.(error);
+    });
+  }
+
+  private remember(streamId: string, entry: CacheEntry<State>): void {
     // Map keeps insertion order: re-inserting makes this the most recent, the first key the least.
     this.cache.delete(streamId);
     this.cache.set(streamId, entry);

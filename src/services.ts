@@ -8,6 +8,7 @@ import { patientDecider } from '../domain/patient/patient-decider.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistDecider } from '../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
+import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../domain/therapist/therapist-state.js';
 import { MemoryCache, NoCache, type Cache } from '../infra/cache/cache.js';
 import { RedisCache } from '../infra/cache/redis-cache.js';
 import { systemClock, type Clock } from '../infra/clock.js';
@@ -17,6 +18,7 @@ import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js
 import { createLogger } from '../infra/logging/logger.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
 import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
+import { PostgresSnapshotStore } from '../infra/postgres/postgres-snapshot-store.js';
 import { defineBookingJobs } from '../infra/scheduler/booking-jobs.js';
 import { Scheduler } from '../infra/scheduler/scheduler.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
@@ -50,6 +52,9 @@ export interface ServiceOptions {
   /** Start projections and the scheduler (the CLI only needs the write side). */
   readonly background?: boolean;
 }
+
+/** A therapist stream is snapshotted every this many events, so a cold fold reads at most that many. */
+const SNAPSHOT_EVERY = 200;
 
 /** Longest a write waits for its read models before answering anyway. */
 const SETTLE_TIMEOUT_MS = 3000;
@@ -91,7 +96,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     cleanups.push(() => cache.close());
 
     const clock = options.clock ?? systemClock;
-    const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec);
+    const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec, {
+      snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: SNAPSHOT_EVERY, revive: reviveTherapistState },
+      onSnapshotError: (error) => logger.warn({ err: error }, 'could not save a stream snapshot'),
+    });
     const patients = new CommandHandler(store, patientDecider, patientEventCodec);
     const runner = new ProjectionRunner({ store, db, projections: createProjections(), decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
     const projectionsLocal = background && config.projectionsEnabled;

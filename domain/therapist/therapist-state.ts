@@ -59,3 +59,15 @@ export interface SessionInState {
 }
 
 export const initialTherapistState: TherapistState = { status: 'unregistered' };
+
+/**
+ * Names the shape of TherapistState for snapshots: bump it whenever evolve or the state changes,
+ * so snapshots of the old shape are ignored and streams are folded anew.
+ */
+export const THERAPIST_STATE_VERSION = 'therapist-state-1';
+
+/** A state read back from a snapshot written with THERAPIST_STATE_VERSION (plain JSON, so only checked lightly). */
+export function reviveTherapistState(json: unknown): TherapistState {
+  if (typeof json !== 'object' || json === null || !('status' in json)) throw new Error('Not a therapist state snapshot');
+  return json as TherapistState;
+}

@@ -12,6 +12,12 @@ export async function aTherapist(services: Services, overrides: { timezone?: str
     { name: `Lic. Test ${counter}`, slug, email: `${slug}@example.com`, timezone: overrides.timezone ?? 'America/Argentina/Buenos_Aires', sessionPrice: overrides.sessionPrice ?? 15000 },
     { kind: 'operator', name: 'test' },
   );
-  await services.projections.waitFor(await services.store.headPosition(), { timeoutMs: 10_000 });
+  // The head of the log may lag behind our own commit while other transactions in the cluster run,
+  // so wait for the read models themselves rather than for a position.
+  const deadline = Date.now() + 10_000;
+  while (!(await services.db('read.booking_policies').where('therapist_id', registered.id).first())) {
+    if (Date.now() > deadline) throw new Error('The therapist did not reach the read models');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   return registered;
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { foundation } from './0001-foundation.js';
 import { availability } from './0002-availability.js';
 import { booking } from './0003-booking.js';
+import { snapshots } from './0004-snapshots.js';
 
 export interface Migration {
   readonly name: string;
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots];

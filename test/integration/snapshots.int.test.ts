@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommandHandler } from '../../commands/command-handler.js';
+import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
+import { therapistEventCodec } from '../../domain/therapist/therapist-events.js';
+import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../../domain/therapist/therapist-state.js';
+import type { EventStore, ReadStreamOptions, RecordedEvent } from '../../infra/event-store/event-store.js';
+import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
+import { createKnex, migrateToLatest, type Knex } from '../../infra/postgres/knex.js';
+import { PostgresSnapshotStore } from '../../infra/postgres/postgres-snapshot-store.js';
+import { createTestDatabase } from '../support/database.js';
+
+const metadata = { correlationId: 'c', causationId: null, actor: { kind: 'system', job: 'test' } } as const;
+
+/** Counts what readStream hands out, over the real store: how much a cold fold had to read. */
+function counting(store: EventStore): { store: EventStore; read: () => number } {
+  let read = 0;
+  const wrapped: EventStore = Object.assign(Object.create(store) as EventStore, {
+    readStream: async (streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> => {
+      const events = await store.readStream(streamId, options);
+      read += events.length;
+      return events;
+    },
+  });
+  return { store: wrapped, read: () => read };
+}
+
+describe('Snapshots of a long therapist stream', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Knex;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    database = await createTestDatabase('snapshots');
+    db = createKnex(database.url, 4);
+    await migrateToLatest(db);
+    store = await PostgresEventStore.create(database.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await db.destroy();
+    await database.drop();
+  });
+
+  const handler = (eventStore: EventStore) =>
+    new CommandHandler(eventStore, therapistDecider, therapistEventCodec, {
+      snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: 100, revive: reviveTherapistState },
+    });
+
+  it('lets a cold process fold only the events after the latest snapshot, to the same state', async () => {
+    const stream = 'therapist-00000000-0000-4000-8000-000000000001';
+    const writer = handler(store);
+    await writer.handle(stream, { type: 'RegisterTherapist', therapistId: '00000000-0000-4000-8000-000000000001', name: 'Lic. Largo', slug: 'largo', email: 'l@example.com', timezone: 'America/Argentina/Buenos_Aires', sessionPrice: 15000, now: new Date('2027-01-01T00:00:00Z') }, metadata);
+    for (let i = 0; i < 450; i++) {
+      await writer.handle(stream, { type: 'ChangeBookingPolicies', changes: { bufferAfterMinutes: i % 2 === 0 ? 15 : 10 } }, metadata);
+    }
+    const expected = await writer.load(stream);
+    expect(expected.revision).toBe(450);
+    await expect.poll(async () => (await new PostgresSnapshotStore(db).load(stream, THERAPIST_STATE_VERSION))?.revision).toBe(399);
+
+    const cold = counting(store);
+    const loaded = await handler(cold.store).load(stream);
+    expect(loaded).toEqual(expected);
+    expect(cold.read()).toBe(51);
+  });
+
+  it('ignores a snapshot of another state version and folds from the start', async () => {
+    const stream = 'therapist-00000000-0000-4000-8000-000000000001';
+    const cold = counting(store);
+    const other = new CommandHandler(cold.store, therapistDecider, therapistEventCodec, {
+      snapshots: { store: new PostgresSnapshotStore(db), stateVersion: 'therapist-state-0', every: 1000, revive: reviveTherapistState },
+    });
+    expect((await other.load(stream)).revision).toBe(450);
+    expect(cold.read()).toBe(451);
+  });
+});
