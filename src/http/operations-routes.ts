@@ -8,17 +8,19 @@ export function operationsRoutes(services: Services): Router {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
-    const [database, eventStore, projections] = await Promise.all([
+    const [database, eventStore, cache, projections] = await Promise.all([
       check(() => services.db.raw('SELECT 1')),
       check(() => services.store.ping()),
+      check(() => services.cache.ping()),
       services.projections.status().catch(() => []),
     ]);
     const scheduler = services.scheduler ? services.scheduler.health() : { ok: true, backend: 'disabled', lastHeartbeat: null };
     const projectionsOk = projections.every((p) => p.status === 'running');
+    // A cache that is down only slows answers (reads miss), so it is reported but does not fail readiness.
     const ready = database.ok && eventStore.ok && scheduler.ok && projectionsOk;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not_ready',
-      checks: { database, eventStore: { ...eventStore, kind: services.eventStoreKind }, scheduler, projections },
+      checks: { database, eventStore: { ...eventStore, kind: services.eventStoreKind }, cache: { ...cache, kind: services.cache.kind }, scheduler, projections },
     });
   });
   return router;
