@@ -7,6 +7,12 @@ import { aTherapist } from '../support/therapists.js';
 
 const NOW = '2027-03-01T11:00:00.000Z';
 
+interface AgendaRow {
+  name: string;
+  next_run_at: Date | null;
+  data: { bookingId?: string };
+}
+
 /** The scheduler (Agenda on PostgreSQL) stores each deadline as a job, so a restart loses none. */
 describe('Booking deadlines across a restart', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -32,7 +38,7 @@ describe('Booking deadlines across a restart', () => {
 
     const second = await startTestService({ databaseUrl: database.url, clock, env });
     try {
-      const jobs = (await second.services.db('agenda_jobs').select('name', 'next_run_at', 'data')) as { name: string; next_run_at: Date | null; data: { bookingId?: string } }[];
+      const jobs = await second.services.db<AgendaRow>('agenda_jobs').select('name', 'next_run_at', 'data');
       const mine = jobs.filter((j) => j.data.bookingId === bookingId);
       expect(mine.map((j) => [j.name, j.next_run_at?.toISOString()]).sort()).toEqual([
         [BOOKING_JOBS.requestExpiry, requested.json.expiresAt],
