@@ -148,6 +148,29 @@ describe('Availability API: from a weekly schedule to the public calendar', () =
     expect(listed.json.rules).toEqual([expect.objectContaining({ dayOfWeek: 3 })]);
   });
 
+  it('follows the therapist’s zone across a DST change: no slot in the skipped hour, UTC instants shift (Europe/Madrid)', async () => {
+    const therapist = await aTherapist(service.services, { timezone: 'Europe/Madrid' });
+    await service.request('PUT', '/api/availability/settings', { token: therapist.token, body: { sessionDurationMinutes: 30, bufferAfterMinutes: 0 } });
+    await service.request('POST', '/api/availability/rules', { token: therapist.token, body: { rules: [{ dayOfWeek: 0, startTime: '01:00', endTime: '05:00' }] } });
+    // Sunday 2027-03-28: clocks jump from 02:00 to 03:00 in Madrid.
+    const res = await service.request('GET', `/api/public/availability?therapistId=${therapist.id}&start=2027-03-21&end=2027-03-28`);
+    expect(res.json.timezone).toBe('Europe/Madrid');
+    const days = res.json.days as DayJson[];
+    const before = days.find((d) => d.date === '2027-03-21');
+    const change = days.find((d) => d.date === '2027-03-28');
+    expect(before?.slots.map((s) => [s.time, s.startsAt])).toEqual(
+      ['01:00', '01:30', '02:00', '02:30', '03:00', '03:30', '04:00', '04:30'].map((t, i) => [t, new Date(Date.parse('2027-03-21T00:00:00Z') + i * 30 * 60_000).toISOString()]),
+    );
+    expect(change?.slots.map((s) => [s.time, s.startsAt])).toEqual([
+      ['01:00', '2027-03-28T00:00:00.000Z'],
+      ['01:30', '2027-03-28T00:30:00.000Z'],
+      ['03:00', '2027-03-28T01:00:00.000Z'],
+      ['03:30', '2027-03-28T01:30:00.000Z'],
+      ['04:00', '2027-03-28T02:00:00.000Z'],
+      ['04:30', '2027-03-28T02:30:00.000Z'],
+    ]);
+  });
+
   describe('rejections', () => {
     it('answers a schedule that breaks BR-AV-001 with a field-by-field 422 and changes nothing', async () => {
       const therapist = await aTherapist(service.services);

@@ -141,6 +141,23 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     expect(await eventsOf(therapist.id)).toEqual(expect.arrayContaining(['BookingCancelled', 'SessionCancelled']));
   });
 
+  it('keeps sessions and requests under a new blocking exception, and says which they are (EC-AV-002)', async () => {
+    const therapist = await openTherapist();
+    const confirmedId = String((await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '09:00') })).json.id);
+    const sessionId = String((await service.request('POST', `/api/bookings/${confirmedId}/confirm`, { token: therapist.token })).json.sessionId);
+    const pendingId = String((await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '11:00', { patientPhone: '+5491100000011' }) })).json.id);
+    const vacation = await service.request('POST', '/api/availability/exceptions', { token: therapist.token, body: { date: '2027-03-02', allDay: true, reason: 'Congreso' } });
+    expect(vacation.status).toBe(201);
+    expect(vacation.json.warnings).toEqual([
+      expect.objectContaining({
+        code: 'exception_over_bookings',
+        sessions: [{ sessionId, startsAt: '2027-03-02T12:00:00.000Z' }],
+        bookingRequests: [{ bookingId: pendingId, startsAt: '2027-03-02T14:00:00.000Z' }],
+      }),
+    ]);
+    expect(await slotStatus(therapist.id, '10:00')).toBeUndefined();
+  });
+
   it('answers 409 with up to 5 nearest available alternatives when the slot is taken', async () => {
     const therapist = await openTherapist();
     await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00') });
