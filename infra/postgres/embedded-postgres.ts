@@ -8,6 +8,8 @@ export interface EmbeddedDatabase {
   /** Connection string of the `postgres` superuser's database named `database`. */
   readonly url: string;
   readonly port: number;
+  /** Where the cluster's files are: DATA_DIR/postgres, or its stand-in under /var/lib (see clusterLocation). */
+  readonly clusterDir: string;
   /** True when this process started the server and so must stop it. */
   readonly owned: boolean;
   stop(): Promise<void>;
@@ -26,7 +28,7 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
   if (running !== undefined) {
     const url = connectionString(running, database);
     await ensureDatabase(running, database);
-    return { url, port: running, owned: false, stop: async () => {} };
+    return { url, port: running, clusterDir, owned: false, stop: async () => {} };
   }
   mkdirSync(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
   const port = await freePort();
@@ -45,7 +47,7 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   await ensureDatabase(port, database);
-  return { url: connectionString(port, database), port, owned: true, stop: () => server.stop() };
+  return { url: connectionString(port, database), port, clusterDir, owned: true, stop: () => server.stop() };
 }
 
 /**
@@ -54,7 +56,7 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
  * folder would fail initdb with "Permission denied". Then the cluster goes to a folder of its own
  * under /var/lib, named after the data folder, so each DATA_DIR still has its own persistent cluster.
  */
-function clusterLocation(dataDir: string): string {
+export function clusterLocation(dataDir: string): string {
   const wanted = path.join(dataDir, 'postgres');
   if (process.getuid?.() !== 0 || othersCanTraverse(dataDir)) return wanted;
   const hash = createHash('sha256').update(dataDir).digest('hex').slice(0, 16);

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,8 @@ describe('npm start on a fresh machine', () => {
   const dirs: string[] = [];
   const tempDir = () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'psicopay-'));
+    // mkdtemp makes it private (700); as root the embedded server runs as `postgres` and must enter it.
+    chmodSync(dir, 0o755);
     dirs.push(dir);
     return dir;
   };

@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     redis?.kill('SIGTERM');
     await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(postgres.clusterDir, { recursive: true, force: true });
   };
 }
 
