@@ -26,8 +26,8 @@ export class ValidationFailed extends DomainError {
 export class NotFound extends DomainError {
   readonly kind = 'not_found';
   readonly code: string;
-  constructor(readonly entity: string, readonly id: string) {
-    super(`${entity} ${id} was not found`);
+  constructor(readonly entity: string, readonly id: string, message = `${entity} ${id} was not found`) {
+    super(message);
     this.code = `${entity}_not_found`;
   }
 }

@@ -205,6 +205,16 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     expect(mine?.reasonForConsultation).toBe('xAnsiedad');
   });
 
+  it('answers a booking for a therapist nobody registered with 404, and a wrong booking id with 404 or 400', async () => {
+    const res = await service.request('POST', '/api/public/bookings', { body: bookingBody('00000000-0000-4000-8000-000000000000') });
+    expect(res.status).toBe(404);
+    expect(res.json).toMatchObject({ code: 'therapist_not_found', detail: 'No therapist is registered with this id' });
+    expect((await service.request('GET', '/api/public/bookings/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const malformed = await service.request('GET', '/api/public/bookings/not-an-id');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json).toMatchObject({ errors: [{ field: 'id' }] });
+  });
+
   it('refuses slots inside the minimum notice, past the horizon, or where no session starts', async () => {
     const therapist = await aTherapist(service.services);
     await service.request('POST', '/api/availability/rules', { token: therapist.token, body: { rules: [1, 2, 3, 4, 5].map((d) => ({ dayOfWeek: d, startTime: '09:00', endTime: '12:00' })) } });
