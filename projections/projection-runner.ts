@@ -4,6 +4,11 @@ import { comparePositions, START, type EventStore, type LogPosition, type Record
 import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
 import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
 
+/** The stored checkpoint went back behind this runner's position: resubscribe from it. */
+class CheckpointMovedBack extends Error {
+  override readonly name = 'CheckpointMovedBack';
+}
+
 export interface ProjectionStatus {
   readonly name: string;
   readonly status: 'starting' | 'running' | 'failed' | 'stopped';
@@ -126,7 +131,14 @@ export class ProjectionRunner {
       () => {
         if (entry.status !== 'failed') entry.status = 'stopped';
       },
-      (error: unknown) => this.fail(entry, error),
+      (error: unknown) => {
+        if (error instanceof CheckpointMovedBack && this.running.get(projection.name) === entry) {
+          this.deps.logger.info({ projection: projection.name }, 'checkpoint reset elsewhere (a rebuild); following it from there');
+          void this.startOne(projection).catch((restartError: unknown) => this.fail(entry, restartError));
+          return;
+        }
+        this.fail(entry, error);
+      },
     );
   }
 
@@ -144,6 +156,9 @@ export class ProjectionRunner {
     if (!last) return;
     await this.deps.db.transaction(async (trx) => {
       const checkpoint = await lockCheckpoint(trx, projection.name);
+      // Behind what this runner last wrote: another process reset it to rebuild. Applying this batch
+      // would jump the checkpoint past events the rebuild has not replayed yet.
+      if (comparePositions(checkpoint.position, entry.position) < 0) throw new CheckpointMovedBack();
       const fresh = batch.filter((e) => comparePositions(e.position, checkpoint.position) > 0);
       if (fresh.length === 0) return;
       const relevant: ProjectedEvent[] = [];

@@ -113,4 +113,26 @@ describe('Projection runner', () => {
     expect(await db('public.tally').orderBy('stream_id')).toEqual(before);
     await runner.stop();
   });
+  it('rebuilds while another process runs the same projection: the other follows the reset, nothing is lost or doubled', async () => {
+    await db.raw('TRUNCATE public.tally');
+    await db('projections.checkpoints').where({ name: 'tally' }).delete();
+    const stream = `tick-${randomUUID()}`;
+    await store.append(stream, tick(300), ExpectedRevision.noStream);
+    const projection = () => tallyProjection({ poisoned: () => false });
+    const a = new ProjectionRunner({ store, db, projections: [projection()], decode, logger, batchSize: 7 });
+    const b = new ProjectionRunner({ store, db, projections: [projection()], decode, logger, batchSize: 11 });
+    await Promise.all([a.start(), b.start()]);
+    await Promise.all([a.waitFor(await store.headPosition()), b.waitFor(await store.headPosition())]);
+    const expected = Number((await db.raw<{ rows: { n: string }[] }>('SELECT count(*) AS n FROM event_store.events WHERE event_type = ?', ['Ticked'])).rows[0]?.n);
+    expect(await ticks()).toBe(expected);
+
+    const rebuilding = a.rebuild('tally');
+    await store.append(stream, tick(50), ExpectedRevision.any);
+    await rebuilding;
+    const head = await store.headPosition();
+    await Promise.all([a.waitFor(head, { timeoutMs: 20_000 }), b.waitFor(head, { timeoutMs: 20_000 })]);
+    expect(await ticks()).toBe(expected + 50);
+    expect((await b.status())[0]?.status).toBe('running');
+    await Promise.all([a.stop(), b.stop()]);
+  });
 });
