@@ -1,48 +1,46 @@
 import type { Knex } from 'knex';
-import type { SlotCalendar } from '../domain/availability/availability-types.js';
 import { computeSlots } from '../domain/availability/slots.js';
+import { calendarValidUntil } from '../domain/availability/slot-validity.js';
 import type { Cache } from '../infra/cache/cache.js';
+import type { Queryable } from '../infra/event-store/postgres-event-store-sql.js';
+import type { AnswerCache } from './answer-cache.js';
 import { calendarHead, rangeFacts } from './calendar-facts.js';
-
-export interface AvailabilityAnswer extends SlotCalendar {
-  readonly therapistId: string;
-  readonly start: string;
-  readonly end: string;
-  readonly freshness: {
-    /** The availability projection's log position when the facts were read. */
-    readonly position: { readonly commit: string; readonly prepare: string };
-    /** Therapist stream revision of the newest fact reflected. */
-    readonly calendarRevision: number;
-    readonly cached: boolean;
-    readonly computedAt: string;
-  };
-}
 
 export interface AvailabilityQueryDeps {
   readonly db: Knex;
+  /** Plain pg pool for the per-request head query. */
+  readonly pool: Queryable;
+  /** Facts by calendar revision: Redis when configured, shared by every API process. */
   readonly cache: Cache;
+  /** This process's computed answers; undefined when caching is off. */
+  readonly answers: AnswerCache | undefined;
   readonly ttlSeconds: number;
 }
 
 /**
- * Slots with their status, computed from projected facts and `now` at query time: the rolling
- * notice window and expiring holds need no background rewrite, and only the facts are cached.
+ * The public availability answer as JSON: `{ freshness, therapistId, timezone, start, end, days }`.
+ * Slots and their status are computed from projected facts and `now`, so the rolling notice window
+ * and expiring holds need no background rewrite. Cached twice, both keyed on the therapist's calendar
+ * revision (bumped by every projected change, so a change is seen by the very next query): the facts
+ * of a range, and the computed answer for as long as its statuses cannot change with time.
  */
-export async function availabilityCalendar(
+export async function availabilityJson(
   deps: AvailabilityQueryDeps,
   therapist: { id: string } | { slug: string },
   range: { startDate: string; endDate: string },
   now: Date,
-): Promise<AvailabilityAnswer> {
-  const head = await calendarHead(deps.db, therapist);
+): Promise<string> {
+  const head = await calendarHead(deps.pool, therapist);
+  const nowMs = now.getTime();
+  const freshness = (cached: boolean) => JSON.stringify({ position: head.position, calendarRevision: head.calendarRevision, cached });
+  const key = `${head.therapistId}:${head.calendarRevision}:${range.startDate}:${range.endDate}`;
+  const answered = deps.answers?.get(key, nowMs);
+  if (answered !== undefined) return `{"freshness":${freshness(true)},${answered}`;
+
   const { facts, cached } = await rangeFacts(deps.db, deps.cache, head, range, deps.ttlSeconds);
   const calendar = computeSlots(facts, range, now);
-  return {
-    therapistId: head.therapistId,
-    timezone: calendar.timezone,
-    start: range.startDate,
-    end: range.endDate,
-    days: calendar.days,
-    freshness: { position: head.position, calendarRevision: head.calendarRevision, cached, computedAt: now.toISOString() },
-  };
+  // Everything after the opening brace: the freshness goes in front of it per request.
+  const rest = JSON.stringify({ therapistId: head.therapistId, timezone: calendar.timezone, start: range.startDate, end: range.endDate, days: calendar.days }).slice(1);
+  deps.answers?.set(key, rest, calendarValidUntil(facts, calendar, nowMs, nowMs + deps.ttlSeconds * 1000));
+  return `{"freshness":${freshness(cached)},${rest}`;
 }

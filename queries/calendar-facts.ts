@@ -3,6 +3,7 @@ import type { AvailabilityFacts, BookingPolicies, BusyInterval, ExceptionFact, R
 import { formatLocalDate, MS_PER_DAY, parseLocalDate } from '../domain/availability/time.js';
 import { NotFound } from '../domain/shared/domain-error.js';
 import type { Cache } from '../infra/cache/cache.js';
+import type { Queryable } from '../infra/event-store/postgres-event-store-sql.js';
 
 export interface TherapistCalendarHead {
   readonly therapistId: string;
@@ -27,15 +28,25 @@ interface HeadRow {
   position_prepare: string | null;
 }
 
-/** One indexed query: the therapist's policies, their version and the projection's position. */
-export async function calendarHead(db: Knex, therapist: { id: string } | { slug: string }): Promise<TherapistCalendarHead> {
-  const query = db<HeadRow>('read.booking_policies as p')
-    .select('p.*', 'c.position_commit', 'c.position_prepare')
-    .leftJoin('projections.checkpoints as c', 'c.name', db.raw('?', ['availability']));
-  const row = await ('id' in therapist
-    ? query.where('p.therapist_id', therapist.id)
-    : query.join('read.therapists as t', 't.id', 'p.therapist_id').where('t.slug', therapist.slug)
-  ).first() as HeadRow | undefined;
+const HEAD_COLUMNS = `p.therapist_id, p.session_duration_minutes, p.buffer_before_minutes, p.buffer_after_minutes,
+  p.min_advance_booking_hours, p.max_advance_booking_days, p.timezone, p.slot_step_minutes,
+  p.calendar_revision::text AS calendar_revision, c.position_commit::text AS position_commit, c.position_prepare::text AS position_prepare`;
+const HEAD_BY_ID = `SELECT ${HEAD_COLUMNS} FROM read.booking_policies p
+  LEFT JOIN projections.checkpoints c ON c.name = 'availability' WHERE p.therapist_id = $1`;
+const HEAD_BY_SLUG = `SELECT ${HEAD_COLUMNS} FROM read.booking_policies p
+  JOIN read.therapists t ON t.id = p.therapist_id
+  LEFT JOIN projections.checkpoints c ON c.name = 'availability' WHERE t.slug = $1`;
+
+/**
+ * One indexed query, run on every availability request: the therapist's policies, their version and
+ * the projection's position. A named prepared statement on the plain pg pool, since it is the whole
+ * cost of a cached answer.
+ */
+export async function calendarHead(pool: Queryable, therapist: { id: string } | { slug: string }): Promise<TherapistCalendarHead> {
+  const result = 'id' in therapist
+    ? await pool.query<HeadRow>({ name: 'availability_head_by_id', text: HEAD_BY_ID, values: [therapist.id] })
+    : await pool.query<HeadRow>({ name: 'availability_head_by_slug', text: HEAD_BY_SLUG, values: [therapist.slug] });
+  const row = result.rows[0];
   if (!row) throw new NotFound('therapist', 'id' in therapist ? therapist.id : therapist.slug);
   return {
     therapistId: row.therapist_id,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import { expireBooking, expireBookingHold, noExpiryScheduler, sweepBookingDeadlines, type ExpiryScheduler } from '../commands/booking-expiry.js';
 import { CommandHandler } from '../commands/command-handler.js';
@@ -10,19 +11,18 @@ import { therapistDecider } from '../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../domain/therapist/therapist-state.js';
 import { MemoryCache, NoCache, type Cache } from '../infra/cache/cache.js';
-import { RedisCache } from '../infra/cache/redis-cache.js';
 import { systemClock, type Clock } from '../infra/clock.js';
 import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
-import { EventStoreDbEventStore } from '../infra/event-store/eventstoredb-event-store.js';
 import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
 import { createLogger } from '../infra/logging/logger.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
+import type { EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
 import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
 import { PostgresSnapshotStore } from '../infra/postgres/postgres-snapshot-store.js';
 import { defineBookingJobs } from '../infra/scheduler/booking-jobs.js';
-import { Scheduler } from '../infra/scheduler/scheduler.js';
+import type { Scheduler } from '../infra/scheduler/scheduler.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { createProjections, decodeEvent } from '../projections/registry.js';
+import { AnswerCache } from '../queries/answer-cache.js';
 import type { AvailabilityQueryDeps } from '../queries/availability.js';
 import type { Config } from './config.js';
 
@@ -56,6 +56,8 @@ export interface ServiceOptions {
 /** A therapist stream is snapshotted every this many events, so a cold fold reads at most that many. */
 const SNAPSHOT_EVERY = 200;
 
+const READ_POOL_MAX = 10;
+
 /** Longest a write waits for its read models before answering anyway. */
 const SETTLE_TIMEOUT_MS = 3000;
 
@@ -63,6 +65,10 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
+/*
+ * Adapters that are not always used (EventStoreDB, Redis, MongoDB, the scheduler, the embedded
+ * server) are imported only when configured: each library costs tens of MB of memory in an API process.
+ */
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const background = options.background ?? true;
@@ -73,7 +79,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
   try {
     let embedded: EmbeddedDatabase | undefined;
     if (!config.databaseUrl) {
-      embedded = await step('start the embedded PostgreSQL', () => startEmbeddedPostgres(config.dataDir));
+      embedded = await step('start the embedded PostgreSQL', async () => {
+        const { startEmbeddedPostgres } = await import('../infra/postgres/embedded-postgres.js');
+        return startEmbeddedPostgres(config.dataDir);
+      });
       const stop = embedded.stop.bind(embedded);
       cleanups.push(stop);
     }
@@ -84,16 +93,28 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await step('migrate the read-model schema', () => migrateToLatest(db));
 
     const store: EventStore = config.eventStoreUrl
-      ? await step(`connect to EventStoreDB at ${redact(config.eventStoreUrl)}`, () => EventStoreDbEventStore.connect(config.eventStoreUrl ?? ''))
+      ? await step(`connect to EventStoreDB at ${redact(config.eventStoreUrl)}`, async () => {
+          // Loaded only when used: the gRPC client weighs ~30 MB of memory.
+          const { EventStoreDbEventStore } = await import('../infra/event-store/eventstoredb-event-store.js');
+          return EventStoreDbEventStore.connect(config.eventStoreUrl ?? '');
+        })
       : await step('prepare the PostgreSQL event store', () => PostgresEventStore.create(databaseUrl, { poolMax: config.databasePoolMax }));
     cleanups.push(() => store.close());
 
     const cache: Cache = !config.cache.availabilityEnabled
       ? new NoCache()
       : config.redisUrl
-        ? await step(`connect to Redis at ${redact(config.redisUrl)}`, () => RedisCache.connect(config.redisUrl ?? ''))
+        ? await step(`connect to Redis at ${redact(config.redisUrl)}`, async () => {
+            const { RedisCache } = await import('../infra/cache/redis-cache.js');
+            return RedisCache.connect(config.redisUrl ?? '');
+          })
         : new MemoryCache();
     cleanups.push(() => cache.close());
+
+    // The availability head query runs on every request: plain pg, prepared, without knex's overhead.
+    const readPool = new pg.Pool({ connectionString: databaseUrl, max: READ_POOL_MAX, application_name: 'psicopay-reads' });
+    readPool.on('error', (error) => logger.warn({ err: error }, 'read pool connection dropped'));
+    cleanups.push(() => readPool.end());
 
     const clock = options.clock ?? systemClock;
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec, {
@@ -104,7 +125,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const runner = new ProjectionRunner({ store, db, projections: createProjections(), decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
     const projectionsLocal = background && config.projectionsEnabled;
     const scheduler = background && config.schedulerEnabled
-      ? new Scheduler({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })
+      ? await (await import('../infra/scheduler/scheduler.js')).Scheduler.create({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })
       : undefined;
     const patientTokens = await step('load the patient token secret', () => PatientTokens.load(db));
     // Jobs run against `services`, which exists by the time the scheduler starts below.
@@ -132,7 +153,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       patientTokens,
       bookingTimes: config.booking,
       expiry,
-      availabilityQuery: { db, cache, ttlSeconds: config.cache.availabilityTtlSeconds },
+      availabilityQuery: { db, pool: readPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
       settle: async (position) => {
         if (!projectionsLocal || !position) return;
         await runner.waitFor(position, { timeoutMs: SETTLE_TIMEOUT_MS }).catch(() => undefined);

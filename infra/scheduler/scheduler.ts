@@ -1,6 +1,5 @@
-import { MongoBackend } from '@agendajs/mongo-backend';
 import { PostgresBackend } from '@agendajs/postgres-backend';
-import { Agenda, type Job } from 'agenda';
+import { Agenda, type AgendaBackend, type Job } from 'agenda';
 import pg from 'pg';
 import type { Logger } from 'pino';
 
@@ -25,18 +24,25 @@ export class Scheduler {
   private started = false;
   private lastHeartbeat: Date | undefined;
   private readonly startTasks: (() => Promise<void>)[] = [];
-  /** Ours, not the backend's: an idle connection dropped at shutdown must not crash the process. */
-  private readonly pool: pg.Pool | undefined;
 
-  constructor(options: SchedulerOptions) {
-    this.backend = options.mongodbUrl ? 'mongodb' : 'postgres';
-    if (!options.mongodbUrl) {
-      this.pool = new pg.Pool({ connectionString: options.postgresUrl, max: 5, application_name: 'psicopay-scheduler' });
-      this.pool.on('error', (error) => options.logger.warn({ err: error }, 'scheduler database connection dropped'));
+  /** Picks the backend: PostgreSQL, or MongoDB (loaded only then: its driver is ~25 MB) when MONGODB_URL is set. */
+  static async create(options: SchedulerOptions): Promise<Scheduler> {
+    if (options.mongodbUrl) {
+      const { MongoBackend } = await import('@agendajs/mongo-backend');
+      return new Scheduler(options, new MongoBackend({ address: options.mongodbUrl }), undefined);
     }
-    const backend = this.pool
-      ? new PostgresBackend({ pool: this.pool, tableName: 'agenda_jobs' })
-      : new MongoBackend({ address: options.mongodbUrl ?? '' });
+    const pool = new pg.Pool({ connectionString: options.postgresUrl, max: 5, application_name: 'psicopay-scheduler' });
+    pool.on('error', (error) => options.logger.warn({ err: error }, 'scheduler database connection dropped'));
+    return new Scheduler(options, new PostgresBackend({ pool, tableName: 'agenda_jobs' }), pool);
+  }
+
+  private constructor(
+    options: SchedulerOptions,
+    backend: AgendaBackend,
+    /** Ours, not the backend's: an idle connection dropped at shutdown must not crash the process. */
+    private readonly pool: pg.Pool | undefined,
+  ) {
+    this.backend = pool ? 'postgres' : 'mongodb';
     this.agenda = new Agenda({ backend, name: options.name ?? `psicopay-${process.pid}`, processEvery: options.processEvery ?? '2 seconds', defaultLockLifetime: 60_000 });
     this.agenda.on('error', (error: Error) => options.logger.error({ err: error }, 'scheduler error'));
     // The LISTEN connection reconnects by itself; an unheard 'error' event would end the process.

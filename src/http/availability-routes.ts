@@ -5,7 +5,7 @@ import { formatLocalDate, localDayOf, timeZone } from '../../domain/availability
 import { scheduleWarnings } from '../../domain/therapist/calendar-warnings.js';
 import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
-import { availabilityCalendar } from '../../queries/availability.js';
+import { availabilityJson } from '../../queries/availability.js';
 import { calendarHead } from '../../queries/calendar-facts.js';
 import { exceptionView, ruleView, upcomingExceptions, weeklyRules } from '../../queries/therapist-availability.js';
 import type { Services } from '../services.js';
@@ -66,7 +66,7 @@ export function availabilityRoutes(services: Services): Router {
 
   router.get('/api/availability/exceptions', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    const head = await calendarHead(services.db, { id: therapistId });
+    const head = await calendarHead(services.availabilityQuery.pool, { id: therapistId });
     const today = formatLocalDate(localDayOf(timeZone(head.policies.timezone), services.clock.now().getTime()));
     res.json({ exceptions: await upcomingExceptions(services.db, therapistId, today) });
   });
@@ -94,7 +94,7 @@ export function availabilityRoutes(services: Services): Router {
 
   router.get('/api/availability/settings', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    const [head, rules] = await Promise.all([calendarHead(services.db, { id: therapistId }), weeklyRules(services.db, therapistId)]);
+    const [head, rules] = await Promise.all([calendarHead(services.availabilityQuery.pool, { id: therapistId }), weeklyRules(services.db, therapistId)]);
     res.json({ settings: head.policies, warnings: scheduleWarnings(rules, head.policies) });
   });
 
@@ -108,11 +108,11 @@ export function availabilityRoutes(services: Services): Router {
 
   router.get('/api/availability/preview', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    const head = await calendarHead(services.db, { id: therapistId });
+    const head = await calendarHead(services.availabilityQuery.pool, { id: therapistId });
     const now = services.clock.now();
     const today = localDayOf(timeZone(head.policies.timezone), now.getTime());
     const range = { startDate: formatLocalDate(today), endDate: formatLocalDate(today + 6) };
-    res.json(await availabilityCalendar(services.availabilityQuery, { id: therapistId }, range, now));
+    res.type('application/json').send(await availabilityJson(services.availabilityQuery, { id: therapistId }, range, now));
   });
 
   return router;

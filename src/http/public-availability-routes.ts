@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseLocalDate } from '../../domain/availability/time.js';
 import { parseQuery } from '../../infra/http/parse.js';
-import { availabilityCalendar } from '../../queries/availability.js';
+import { availabilityJson } from '../../queries/availability.js';
 import type { Services } from '../services.js';
 import { localDateParam } from './text.js';
 
@@ -35,9 +35,9 @@ export function publicAvailabilityRoutes(services: Services): Router {
   router.get('/api/public/availability', async (req, res) => {
     const q = parseQuery(availabilityQuery, req.query);
     const therapist = q.therapistId ? { id: q.therapistId } : { slug: q.slug ?? '' };
-    const answer = await availabilityCalendar(services.availabilityQuery, therapist, { startDate: q.start, endDate: q.end }, services.clock.now());
+    const json = await availabilityJson(services.availabilityQuery, therapist, { startDate: q.start, endDate: q.end }, services.clock.now());
     res.setHeader('Cache-Control', 'no-store');
-    res.json(answer);
+    res.type('application/json').send(json);
   });
   return router;
 }
