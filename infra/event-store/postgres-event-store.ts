@@ -37,7 +37,7 @@ export interface CreatePostgresEventStoreOptions extends PostgresEventStoreOptio
 
 const DEFAULT_PAGE_SIZE = 5000;
 const DEFAULT_BATCH_SIZE = 1000;
-const DEFAULT_POLL_INTERVAL_MS = 200;
+const DEFAULT_POLL_INTERVAL_MS = 100;
 
 /**
  * The event store on PostgreSQL, in its own `event_store` schema. Appends are one statement each

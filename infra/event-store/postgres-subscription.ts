@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BatchHandler, LogPosition, Subscription } from './event-store.js';
+import type { BatchHandler, LogPosition, RecordedEvent, Subscription } from './event-store.js';
 import { readAllPage } from './postgres-event-store-sql.js';
 
 /** Every append notifies this channel at commit (see postgres-append.ts). */
@@ -45,14 +45,19 @@ export class PostgresSubscription implements Subscription {
     const listener = await this.listen();
     try {
       let position = this.options.after;
+      let next = this.read(position);
       while (!this.stopping) {
-        const batch = await readAllPage(this.pool, position, this.options.batchSize);
+        const batch = await next;
         if (this.stopping) break;
         const last = batch.at(-1);
         if (!last) {
           await this.wakeup.wait(this.options.pollIntervalMs);
+          next = this.read(position);
           continue;
         }
+        // The next page is read while the handler works on this one: catching up is then bounded by
+        // the slower of the two, not their sum.
+        next = this.read(last.position);
         await this.handler(batch);
         position = last.position;
       }
@@ -63,6 +68,13 @@ export class PostgresSubscription implements Subscription {
       listener.release(true);
     }
     if (this.failure) throw this.failure;
+  }
+
+  /** A page after `position`; a read that fails while nobody awaits it yet must not go unhandled. */
+  private read(position: LogPosition): Promise<RecordedEvent[]> {
+    const page = readAllPage(this.pool, position, this.options.batchSize);
+    page.catch(() => undefined);
+    return page;
   }
 
   private async listen(): Promise<pg.PoolClient> {
