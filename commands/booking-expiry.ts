@@ -38,23 +38,38 @@ const SWEEP_BATCH = 500;
  * Catches every deadline that passed without its job running (the service was down, a job was
  * lost): sends the same idempotent expiry commands, then purges closed requests older than 24 h.
  */
-export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db: Knex }): Promise<{ holdsReleased: number; expired: number; purged: number }> {
+export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db: Knex }): Promise<{ holdsReleased: number; expired: number; purged: number; failed: number }> {
   const now = ctx.clock.now();
+  let failed = 0;
+  // One stream that cannot take its command (a bad event, endless contention) must not stop the rest.
+  const each = async (rows: readonly DueRow[], send: (row: DueRow) => Promise<void>): Promise<number> => {
+    let done = 0;
+    for (const row of rows) {
+      try {
+        await send(row);
+        done++;
+      } catch (error) {
+        failed++;
+        ctx.onBackgroundError(error, `the deadline sweep could not handle booking ${row.id}`);
+      }
+    }
+    return done;
+  };
   const dueHolds = (await ctx.db('read.booking_requests')
     .select('id', 'therapist_id')
     .where({ status: 'pending_payment', hold_released: false })
     .where('hold_expires_at', '<=', now)
     .limit(SWEEP_BATCH)) as DueRow[];
-  for (const row of dueHolds) await expireBookingHold(ctx, row.therapist_id, row.id);
+  const holdsReleased = await each(dueHolds, (row) => expireBookingHold(ctx, row.therapist_id, row.id));
   const dueRequests = (await ctx.db('read.booking_requests')
     .select('id', 'therapist_id')
     .where({ status: 'pending_payment' })
     .where('expires_at', '<=', now)
     .limit(SWEEP_BATCH)) as DueRow[];
-  for (const row of dueRequests) await expireBooking(ctx, row.therapist_id, row.id);
+  const expired = await each(dueRequests, (row) => expireBooking(ctx, row.therapist_id, row.id));
   const purged = await ctx.db('read.booking_requests')
     .whereIn('status', ['expired', 'cancelled'])
     .where('closed_at', '<', new Date(now.getTime() - PURGE_AFTER_MS))
     .delete();
-  return { holdsReleased: dueHolds.length, expired: dueRequests.length, purged };
+  return { holdsReleased, expired, purged, failed };
 }

@@ -36,8 +36,13 @@ export interface BookingRequestAnswer {
 }
 
 /** Takes the slot for the patient (a hold) if it is still available; see decideRequestBooking. */
-export async function requestBooking(ctx: CommandContext, input: BookingRequestInput, caller: Caller): Promise<{ answer: BookingRequestAnswer; position: LogPosition | undefined }> {
-  const bookingId = randomUUID();
+export async function requestBooking(
+  ctx: CommandContext,
+  input: BookingRequestInput,
+  caller: Caller,
+  /** Given when the request is retried under an Idempotency-Key: the same booking, found again. */
+  bookingId: string = randomUUID(),
+): Promise<{ answer: BookingRequestAnswer; position: LogPosition | undefined }> {
   const patientToken = ctx.patientTokens.tokenFor(bookingId);
   const result = await ctx.therapists.handle(
     therapistStream(input.therapistId),
@@ -59,7 +64,8 @@ export async function requestBooking(ctx: CommandContext, input: BookingRequestI
   );
   const booking = requireRegistered(result.state).bookings[bookingId];
   if (!booking) throw new Error('The booking request was decided but is not in the stream state');
-  await ctx.expiry.scheduleFor(input.therapistId, booking);
+  // The booking exists now; a deadline job that could not be stored is caught by the minute sweep.
+  await ctx.expiry.scheduleFor(input.therapistId, booking).catch((error: unknown) => ctx.onBackgroundError(error, 'could not schedule the booking deadlines'));
   return { answer: answerOf(booking, input.paymentMethod, patientToken), position: result.position };
 }
 

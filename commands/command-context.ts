@@ -17,5 +17,7 @@ export interface CommandContext {
   readonly patientTokens: PatientTokens;
   readonly bookingTimes: BookingTimes;
   readonly expiry: ExpiryScheduler;
+  /** Failures of work that must not fail the command (it has a fallback): logged. */
+  onBackgroundError(error: unknown, what: string): void;
   readonly db: Knex;
 }

@@ -23,28 +23,29 @@ export async function findOrRegisterPatient(
   bookingId: string | null,
   caller: Caller,
 ): Promise<{ patientId: string; created: boolean }> {
-  const known = await findPatient(ctx.db, therapistId, contact);
-  if (known) return { patientId: known, created: false };
-  const candidate = randomUUID();
-  const reserved = await ctx.db('app.patient_identities')
-    .insert({ therapist_id: therapistId, kind: 'phone', value: contact.phone, patient_id: candidate })
-    .onConflict(['therapist_id', 'kind', 'value'])
-    .ignore()
-    .returning('patient_id');
-  if (reserved.length === 0) {
-    const winner = await findPatient(ctx.db, therapistId, contact);
-    if (winner) return { patientId: winner, created: false };
+  let patientId = await findPatient(ctx.db, therapistId, contact);
+  const created = patientId === undefined;
+  if (patientId === undefined) {
+    const candidate = randomUUID();
+    const reserved = await ctx.db('app.patient_identities')
+      .insert({ therapist_id: therapistId, kind: 'phone', value: contact.phone, patient_id: candidate })
+      .onConflict(['therapist_id', 'kind', 'value'])
+      .ignore()
+      .returning('patient_id');
+    patientId = reserved.length > 0 ? candidate : ((await findPatient(ctx.db, therapistId, contact)) ?? candidate);
+    await ctx.db('app.patient_identities')
+      .insert({ therapist_id: therapistId, kind: 'email', value: contact.email, patient_id: patientId })
+      .onConflict(['therapist_id', 'kind', 'value'])
+      .ignore();
   }
-  await ctx.db('app.patient_identities')
-    .insert({ therapist_id: therapistId, kind: 'email', value: contact.email, patient_id: candidate })
-    .onConflict(['therapist_id', 'kind', 'value'])
-    .ignore();
+  // Sent for a found patient too (a no-op once registered): a reservation whose registration was cut
+  // short by a crash gets its patient stream on the next confirmation instead of pointing at nothing.
   await ctx.patients.handle(
-    patientStream(candidate),
-    { type: 'RegisterPatient', patientId: candidate, therapistId, ...contact, bookingId, now: ctx.clock.now() },
+    patientStream(patientId),
+    { type: 'RegisterPatient', patientId, therapistId, ...contact, bookingId, now: ctx.clock.now() },
     metadataOf(caller),
   );
-  return { patientId: candidate, created: true };
+  return { patientId, created };
 }
 
 async function findPatient(db: Knex, therapistId: string, contact: PatientContact): Promise<string | undefined> {

@@ -96,6 +96,9 @@ function applyOne(t: Tables, therapistId: string, event: Extract<TherapistEvent,
       t.busy.update({ ...key, source_id: event.data.bookingId }, { expires_at: null });
       return;
     case 'BookingHoldExpired':
+      // The row stays: its past expires_at already frees the slot at query time, and a payment that
+      // starts after the hold lapsed (PaymentStarted) takes the slot again by clearing it.
+      return;
     case 'BookingConfirmed':
     case 'BookingCancelled':
     case 'BookingExpired':

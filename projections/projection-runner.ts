@@ -192,8 +192,9 @@ export class ProjectionRunner {
   }
 
   private reached(position: LogPosition, names: readonly string[] | undefined): boolean {
+    // A failed or stopped projection will not move: waiting for it would only stall every writer.
     return [...this.running.values()]
-      .filter((r) => !names || names.includes(r.projection.name))
+      .filter((r) => (!names || names.includes(r.projection.name)) && r.status !== 'failed' && r.status !== 'stopped')
       .every((r) => comparePositions(r.position, position) >= 0);
   }
 

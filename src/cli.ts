@@ -25,7 +25,10 @@ async function run(argv: readonly string[]): Promise<unknown> {
     if (group === 'therapist' && action === 'create') return await createTherapist(services, rest);
     if (group === 'projections' && action === 'status') return await services.projections.status();
     if (background && rest[0]) {
+      // Replays to the head before exiting, so the read model is whole again when the command returns
+      // (a running service's runner follows the reset checkpoint; see ProjectionRunner).
       await services.projections.rebuild(rest[0]);
+      await services.projections.waitFor(await services.store.headPosition(), { names: [rest[0]], timeoutMs: 30 * 60_000 });
       return { rebuilt: rest[0] };
     }
     throw new UsageError(USAGE);

@@ -61,6 +61,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.BOOKING_SOFT_LOCK_MINUTES > e.BOOKING_EXPIRATION_MINUTES) {
+    throw new ConfigError('Invalid configuration: BOOKING_SOFT_LOCK_MINUTES must not exceed BOOKING_EXPIRATION_MINUTES (a hold cannot outlive its request)');
+  }
   return {
     port: e.PORT,
     host: e.HOST,

@@ -11,6 +11,8 @@ export const DEMO_SLUG = 'demo';
 export async function seedDemoTherapist(services: Services): Promise<{ id: string; slug: string; token: string; created: boolean }> {
   const existing = await services.db<{ therapist_id: string; slug: string }>('app.therapist_slugs').where('slug', DEMO_SLUG).first();
   if (existing) {
+    // Only the newest printed token works: earlier starts' tokens are revoked, not left lying around.
+    await services.db('app.therapist_credentials').where({ therapist_id: existing.therapist_id, label: 'demo' }).whereNull('revoked_at').update({ revoked_at: services.db.fn.now() });
     const token = await issueTherapistToken(services.db, existing.therapist_id, 'demo');
     return { id: existing.therapist_id, slug: DEMO_SLUG, token, created: false };
   }

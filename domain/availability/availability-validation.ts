@@ -6,6 +6,8 @@ import { isValidTimeZone, parseLocalDate, parseLocalTime } from './time.js';
 /** Shortest weekly block or extra-availability range (BR-AV-001): shorter ones cannot hold a session. */
 export const MIN_BLOCK_MINUTES = 30;
 export const MAX_REASON_LENGTH = 255;
+/** Vacations are planned ahead, but not decades ahead: past that a date is a typo. */
+export const MAX_EXCEPTION_DAYS_AHEAD = 730;
 export const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
 /** A start/end pair: both `HH:MM`, end after start, end may be `24:00`. Issues are reported under `prefix`. */
@@ -113,6 +115,7 @@ export function validateException(input: ExceptionInput, today: number): FieldIs
   const day = parseLocalDate(input.date);
   if (day === null) issues.push({ field: 'date', message: 'Must be a date YYYY-MM-DD' });
   else if (day < today) issues.push({ field: 'date', message: 'The date is in the past' });
+  else if (day > today + MAX_EXCEPTION_DAYS_AHEAD) issues.push({ field: 'date', message: 'Must be within two years from today' });
   if (input.reason !== null && input.reason.length > MAX_REASON_LENGTH) {
     issues.push({ field: 'reason', message: `Must be at most ${MAX_REASON_LENGTH} characters` });
   }

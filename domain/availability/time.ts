@@ -28,7 +28,7 @@ export function parseLocalDate(value: string): number | null {
 
 export function formatLocalDate(dayNumber: number): string {
   const date = new Date(dayNumber * MS_PER_DAY);
-  return `${date.getUTCFullYear()}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}`;
+  return `${String(date.getUTCFullYear()).padStart(4, '0')}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}`;
 }
 
 /** 0 = Sunday … 6 = Saturday; 1970-01-01 was a Thursday. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Conflict, ValidationFailed } from '../../domain/shared/domain-error.js';
+import { WrongExpectedRevision } from '../event-store/event-store.js';
 import { BadRequest, problemFor } from './problem.js';
 
 export interface StoredAnswer {
@@ -11,6 +12,19 @@ export interface StoredAnswer {
 }
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+/** A claim whose request never finished (the process died) is taken over by a retry after this long. */
+const STALE_CLAIM = '30 seconds';
+
+/**
+ * The id a keyed request creates its entity with, the same on every retry: a retry that follows a
+ * lost answer (a timeout, a 5xx after the write) then finds its own entity instead of making another.
+ */
+export function idFromKey(scope: string, key: string): string {
+  const hex = createHash('sha256').update(`${scope}\u0000${key}`).digest('hex');
+  // Shaped as an RFC 4122 name-based UUID (version 5 bits, variant 10xx).
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 /** A key is remembered this long; a retry after that is a new request. */
 const RETENTION = '24 hours';
 
@@ -31,13 +45,16 @@ export async function idempotent(
   const requestHash = createHash('sha256').update(JSON.stringify(request) ?? '').digest('hex');
   await db('app.idempotency_keys').where('created_at', '<', db.raw(`now() - interval '${RETENTION}'`)).where({ scope, key }).delete();
   const claimed = await db('app.idempotency_keys').insert({ scope, key, request_hash: requestHash }).onConflict(['scope', 'key']).ignore().returning('key');
-  if (claimed.length === 0) return { ...(await replay(db, scope, key, requestHash)), replayed: true };
+  if (claimed.length === 0 && !(await takeOverStaleClaim(db, scope, key, requestHash))) {
+    return { ...(await replay(db, scope, key, requestHash)), replayed: true };
+  }
   let answer: StoredAnswer;
   try {
     answer = await run();
   } catch (error) {
     const problem = problemFor(error);
-    if (!problem || problem.status >= 500) {
+    // A failure, or contention that outlasted the retries, is not an answer: the retry must run again.
+    if (!problem || problem.status >= 500 || error instanceof WrongExpectedRevision) {
       await db('app.idempotency_keys').where({ scope, key }).delete();
       throw error;
     }
@@ -46,6 +63,16 @@ export async function idempotent(
   }
   await db('app.idempotency_keys').where({ scope, key }).update({ status: answer.status, response: JSON.stringify({ problem: false, body: answer.body }) });
   return { ...answer, replayed: false };
+}
+
+async function takeOverStaleClaim(db: Knex, scope: string, key: string, requestHash: string): Promise<boolean> {
+  const taken = await db('app.idempotency_keys')
+    .where({ scope, key, request_hash: requestHash })
+    .whereNull('status')
+    .where('created_at', '<', db.raw(`now() - interval '${STALE_CLAIM}'`))
+    .update({ created_at: db.fn.now() })
+    .returning('key');
+  return taken.length > 0;
 }
 
 async function replay(db: Knex, scope: string, key: string, requestHash: string): Promise<StoredAnswer> {

@@ -7,9 +7,26 @@ export function issuesOf(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ field: issue.path.length ? issue.path.join('.') : '(root)', message: issue.message }));
 }
 
+/**
+ * The path of the first string holding a lone UTF-16 surrogate (`"\ud800"` is valid JSON but no
+ * text PostgreSQL can store), or undefined.
+ */
+function illFormedString(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.isWellFormed() ? undefined : path || '(body)';
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = illFormedString(inner, path ? `${path}.${key}` : key) ?? (key.isWellFormed() ? undefined : path || '(body)');
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** Request bodies that are JSON but break the field rules are a 422, field by field. */
 export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  const parsed = schema.safeParse(req.body ?? {});
+  const body: unknown = req.body ?? {};
+  const broken = illFormedString(body, '');
+  if (broken) throw new BadRequest([{ field: broken, message: 'Contains invalid Unicode (a lone surrogate)' }]);
+  const parsed = schema.safeParse(body);
   if (!parsed.success) throw new ValidationFailed(issuesOf(parsed.error), 'Some fields are invalid');
   return parsed.data;
 }

@@ -57,7 +57,19 @@ export function problemFor(error: unknown): Problem | undefined {
     const message = error.type === 'entity.too.large' ? 'The request body is too large' : 'The request body is not valid JSON';
     return { type: `${TYPE_BASE}bad-request`, title: 'Bad request', status: error.status, detail: message, code: 'bad_request', errors: [{ field: '(body)', message }] };
   }
+  const status = clientErrorStatus(error);
+  if (status !== undefined) {
+    // Express and its body parser reject what they cannot read (bad percent-encoding in a path,
+    // an unknown Content-Encoding or charset) with a 4xx status of their own.
+    return { type: `${TYPE_BASE}bad-request`, title: 'Bad request', status, detail: 'The request could not be read', code: 'bad_request', errors: [{ field: '(request)', message: 'The request could not be read' }] };
+  }
   return undefined;
+}
+
+function clientErrorStatus(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const status = 'status' in error ? error.status : 'statusCode' in error ? error.statusCode : undefined;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 interface BodyParserError {

@@ -15,6 +15,7 @@ export function benchRoutes(): Router {
     const { bytes } = parseQuery(query, req.query);
     let body = bodies.get(bytes);
     if (body === undefined) {
+      if (bodies.size >= 16) bodies.clear();
       body = JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - 14)) });
       bodies.set(bytes, body);
     }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseLocalDate } from '../../domain/availability/time.js';
-import { cleanText, localDateParam } from './text.js';
+import { cleanText, localDateParam, uuidParam } from './text.js';
 
 /**
  * A phone number as the patient typed it, normalised to E.164 (BR-BK-004): spaces, dashes, dots and
@@ -17,7 +17,7 @@ export const patientEmail = z
   .pipe(z.email('Must be a valid e-mail address').max(254));
 
 export const bookingRequestBody = z.strictObject({
-  therapistId: z.uuid('Must be a therapist id (UUID)'),
+  therapistId: uuidParam('Must be a therapist id (UUID)'),
   patientName: cleanText(120).pipe(z.string('Must have at least 2 characters').min(2, 'Must have at least 2 characters')),
   patientEmail,
   patientPhone: e164Phone,

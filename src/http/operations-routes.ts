@@ -8,10 +8,11 @@ export function operationsRoutes(services: Services): Router {
     res.json({ status: 'ok' });
   });
   router.get('/ready', async (_req, res) => {
+    const check = checker(services);
     const [database, eventStore, cache, projections] = await Promise.all([
-      check(() => services.db.raw('SELECT 1')),
-      check(() => services.store.ping()),
-      check(() => services.cache.ping()),
+      check('database', () => services.db.raw('SELECT 1')),
+      check('event store', () => services.store.ping()),
+      check('cache', () => services.cache.ping()),
       services.projections.status().catch(() => []),
     ]);
     const scheduler = services.scheduler ? services.scheduler.health() : { ok: true, backend: 'disabled', lastHeartbeat: null };
@@ -26,11 +27,15 @@ export function operationsRoutes(services: Services): Router {
   return router;
 }
 
-async function check(probe: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
-  try {
-    await probe();
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : 'unreachable' };
-  }
+/** Unauthenticated, so a failure says only that it failed; the reason (hosts, users) goes to the log. */
+function checker(services: Services) {
+  return async (name: string, probe: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> => {
+    try {
+      await probe();
+      return { ok: true };
+    } catch (error) {
+      services.logger.warn({ err: error, check: name }, 'readiness check failed');
+      return { ok: false, error: 'unreachable' };
+    }
+  };
 }

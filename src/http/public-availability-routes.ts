@@ -4,7 +4,7 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { parseQuery } from '../../infra/http/parse.js';
 import { availabilityJson } from '../../queries/availability.js';
 import type { Services } from '../services.js';
-import { localDateParam } from './text.js';
+import { localDateParam, uuidParam } from './text.js';
 
 /** The longest range one request may ask for (a two-month calendar view). */
 export const MAX_AVAILABILITY_RANGE_DAYS = 62;
@@ -13,7 +13,7 @@ const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'Must be
 
 const availabilityQuery = z
   .object({
-    therapistId: z.uuid('Must be a therapist id (UUID)').optional(),
+    therapistId: uuidParam('Must be a therapist id (UUID)').optional(),
     slug: slug.optional(),
     start: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date'),
     end: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date'),

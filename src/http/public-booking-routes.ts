@@ -1,15 +1,15 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { cancelBooking, requestBooking, type BookingRequestAnswer } from '../../commands/booking.js';
-import { idempotent } from '../../infra/http/idempotency.js';
+import { idempotent, idFromKey } from '../../infra/http/idempotency.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { publicBookingStatus, therapistOfBooking } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
 import { bookingRequestBody } from './booking-input.js';
 import { callerOf } from './caller.js';
-import { cleanText } from './text.js';
+import { cleanText, uuidParam } from './text.js';
 
-const bookingParams = z.object({ id: z.uuid('Must be a booking id (UUID)') });
+const bookingParams = z.object({ id: uuidParam('Must be a booking id (UUID)') });
 const patientCancelBody = z.strictObject({ token: z.string().min(1, 'The token handed out with the booking is required').max(200), reason: cleanText(500).nullable().default(null) });
 
 /** The patient's side of booking: no account, the booking id and its secret token are the proof. */
@@ -32,6 +32,7 @@ export function publicBookingRoutes(services: Services): Router {
           requestedTime: body.requestedTime,
         },
         callerOf(res, { kind: 'patient' }),
+        key === undefined ? undefined : idFromKey('public-bookings', key),
       );
       await services.settle(position);
       // The token is derived, not stored: what is remembered for a retry leaves it out.

@@ -16,5 +16,12 @@ export function cleanText(max: number) {
     .transform((value) => (value === '' ? null : value));
 }
 
-export const localDateParam = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Must be a date YYYY-MM-DD');
+/** A calendar date this product can mean: 2000 to 2100 (beyond, instants stop fitting ISO years). */
+export const localDateParam = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Must be a date YYYY-MM-DD')
+  .refine((value) => value >= '2000-01-01' && value <= '2100-12-31', 'Must be a date between 2000-01-01 and 2100-12-31');
+
+/** A UUID in the lower case stream names and read models use, whatever case it arrives in. */
+export const uuidParam = (message: string) => z.uuid(message).transform((value) => value.toLowerCase());
 export const idParam = z.string().trim().min(1).max(100);

@@ -7,9 +7,9 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { therapistBookings, therapistSessions } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
-import { cleanText, localDateParam } from './text.js';
+import { cleanText, localDateParam, uuidParam } from './text.js';
 
-const idParams = z.object({ id: z.uuid('Must be an id (UUID)') });
+const idParams = z.object({ id: uuidParam('Must be an id (UUID)') });
 const realDate = localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date');
 const listQuery = z.object({
   status: z.enum(['pending_payment', 'payment_processing', 'confirmed', 'cancelled', 'expired']).optional(),

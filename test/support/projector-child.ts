@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../../infra/event-store/event-store.js';
 import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
 import { createKnex } from '../../infra/postgres/knex.js';
 import type { Projection } from '../../projections/projection.js';
+import { newestCommittedPosition } from './log-position.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 
 const url = process.argv[2] ?? '';
@@ -27,7 +28,8 @@ const tally: Projection = {
 };
 const runner = new ProjectionRunner({ store, db, projections: [tally], decode: (r: RecordedEvent) => ({ type: r.type, data: r.data }), logger: pino({ level: 'silent' }), batchSize: 20 });
 await runner.start();
-const head = await store.headPosition();
+// Our own newest commit, not the store's head, which other databases' transactions can hold back.
+const head = await newestCommittedPosition(db);
 const timer = setInterval(() => process.stdout.write(`handled ${handled}\n`), 20);
 await runner.waitFor(head, { timeoutMs: 120_000 });
 clearInterval(timer);

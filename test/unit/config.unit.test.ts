@@ -13,6 +13,10 @@ describe('Configuration from the environment', () => {
     expect(config).toMatchObject({ databaseUrl: 'postgres://u:p@db:5432/x', eventStoreUrl: 'esdb://es:2113?tls=false', mongodbUrl: 'mongodb://m/a', redisUrl: 'redis://r:6379' });
   });
 
+  it('refuses a hold that would outlive its booking request', () => {
+    expect(() => loadConfig({ BOOKING_SOFT_LOCK_MINUTES: '90', BOOKING_EXPIRATION_MINUTES: '60' })).toThrow(/BOOKING_SOFT_LOCK_MINUTES must not exceed BOOKING_EXPIRATION_MINUTES/);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
   });
