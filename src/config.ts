@@ -44,6 +44,10 @@ const environment = z.object({
   PROJECTIONS_ENABLED: flag.default(true),
   BENCH_ENDPOINTS: flag.default(false),
   AVAILABILITY_CACHE_ENABLED: flag.default(true),
+  // Spec 8.1; 0 turns a limit off.
+  RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: positiveInt(0, 1_000_000).default(100),
+  RATE_LIMIT_PUBLIC_AVAILABILITY_PER_HOUR: positiveInt(0, 1_000_000).default(300),
+  RATE_LIMIT_THERAPIST_PER_HOUR: positiveInt(0, 1_000_000).default(1000),
 });
 
 export type Config = ReturnType<typeof loadConfig>;
@@ -81,5 +85,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     schedulerEnabled: e.SCHEDULER_ENABLED,
     projectionsEnabled: e.PROJECTIONS_ENABLED,
     benchEndpoints: e.BENCH_ENDPOINTS,
+    rateLimits: {
+      publicBookingsPerHour: e.RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR,
+      publicAvailabilityPerHour: e.RATE_LIMIT_PUBLIC_AVAILABILITY_PER_HOUR,
+      therapistPerHour: e.RATE_LIMIT_THERAPIST_PER_HOUR,
+    },
   } as const;
 }

@@ -12,6 +12,7 @@ import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../domain/therapist/therapist-state.js';
 import { MemoryCache, NoCache, type Cache } from '../infra/cache/cache.js';
 import { systemClock, type Clock } from '../infra/clock.js';
+import { MemoryRateLimiter, type RateLimiter } from '../infra/rate-limit/rate-limiter.js';
 import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
 import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
 import { createLogger } from '../infra/logging/logger.js';
@@ -37,6 +38,7 @@ export interface Services extends CommandContext {
   readonly projections: ProjectionRunner;
   readonly scheduler: Scheduler | undefined;
   readonly cache: Cache;
+  readonly rateLimiter: RateLimiter;
   readonly availabilityQuery: AvailabilityQueryDeps;
   /**
    * Waits (briefly) until this process's projections reflect `position`, so a therapist who just
@@ -111,6 +113,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
         : new MemoryCache();
     cleanups.push(() => cache.close());
 
+    const rateLimiter: RateLimiter = config.redisUrl
+      ? await step(`connect to Redis at ${redact(config.redisUrl)} for rate limits`, async () => {
+          const { RedisRateLimiter } = await import('../infra/rate-limit/redis-rate-limiter.js');
+          return RedisRateLimiter.connect(config.redisUrl ?? '');
+        })
+      : new MemoryRateLimiter();
+    cleanups.push(() => rateLimiter.close());
+
     // The availability head query runs on every request: plain pg, prepared, without knex's overhead.
     const readPool = new pg.Pool({ connectionString: databaseUrl, max: READ_POOL_MAX, application_name: 'psicopay-reads' });
     readPool.on('error', (error) => logger.warn({ err: error }, 'read pool connection dropped'));
@@ -150,6 +160,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       patients,
       clock,
       cache,
+      rateLimiter,
       patientTokens,
       bookingTimes: config.booking,
       expiry,

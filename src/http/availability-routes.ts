@@ -10,6 +10,7 @@ import { calendarHead } from '../../queries/calendar-facts.js';
 import { exceptionView, ruleView, upcomingExceptions, weeklyRules } from '../../queries/therapist-availability.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { rateLimits } from './rate-limits.js';
 import { cleanText, idParam } from './text.js';
 
 const rulesBody = z.strictObject({
@@ -42,7 +43,7 @@ const idParams = z.object({ id: idParam });
 /** Availability management for the authenticated therapist (spec Appendix D). */
 export function availabilityRoutes(services: Services): Router {
   const router = Router();
-  router.use('/api/availability', requireTherapist(services.db));
+  router.use('/api/availability', requireTherapist(services.db), rateLimits(services).therapist);
 
   router.get('/api/availability/rules', async (_req, res) => {
     const { therapistId } = therapistCaller(res);

@@ -4,6 +4,7 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { parseQuery } from '../../infra/http/parse.js';
 import { availabilityJson } from '../../queries/availability.js';
 import type { Services } from '../services.js';
+import { rateLimits } from './rate-limits.js';
 import { localDateParam, uuidParam } from './text.js';
 
 /** The longest range one request may ask for (a two-month calendar view). */
@@ -32,7 +33,7 @@ const availabilityQuery = z
 /** What patients see before booking: no authentication, no patient data. */
 export function publicAvailabilityRoutes(services: Services): Router {
   const router = Router();
-  router.get('/api/public/availability', async (req, res) => {
+  router.get('/api/public/availability', rateLimits(services).publicAvailability, async (req, res) => {
     const q = parseQuery(availabilityQuery, req.query);
     const therapist = q.therapistId ? { id: q.therapistId } : { slug: q.slug ?? '' };
     const json = await availabilityJson(services.availabilityQuery, therapist, { startDate: q.start, endDate: q.end }, services.clock.now());

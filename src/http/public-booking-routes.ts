@@ -7,6 +7,7 @@ import { publicBookingStatus, therapistOfBooking } from '../../queries/bookings.
 import type { Services } from '../services.js';
 import { bookingRequestBody } from './booking-input.js';
 import { callerOf } from './caller.js';
+import { rateLimits } from './rate-limits.js';
 import { cleanText, uuidParam } from './text.js';
 
 const bookingParams = z.object({ id: uuidParam('Must be a booking id (UUID)') });
@@ -15,8 +16,9 @@ const patientCancelBody = z.strictObject({ token: z.string().min(1, 'The token h
 /** The patient's side of booking: no account, the booking id and its secret token are the proof. */
 export function publicBookingRoutes(services: Services): Router {
   const router = Router();
+  const limits = rateLimits(services);
 
-  router.post('/api/public/bookings', async (req, res) => {
+  router.post('/api/public/bookings', limits.publicBookings, async (req, res) => {
     const body = parseBody(bookingRequestBody, req);
     const key = req.get('idempotency-key');
     const answer = await idempotent(services.db, 'public-bookings', key, body, async () => {
@@ -57,7 +59,7 @@ export function publicBookingRoutes(services: Services): Router {
     res.json(await status(parseQuery(bookingParams, req.params).id));
   });
 
-  router.post('/api/public/bookings/:id/cancel', async (req, res) => {
+  router.post('/api/public/bookings/:id/cancel', limits.publicBookings, async (req, res) => {
     const { id } = parseQuery(bookingParams, req.params);
     const body = parseBody(patientCancelBody, req);
     const therapistId = await therapistOfBooking(services.db, id);

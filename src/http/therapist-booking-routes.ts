@@ -7,6 +7,7 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { therapistBookings, therapistSessions } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { rateLimits } from './rate-limits.js';
 import { cleanText, localDateParam, uuidParam } from './text.js';
 
 const idParams = z.object({ id: uuidParam('Must be an id (UUID)') });
@@ -25,7 +26,7 @@ const paymentBody = z.strictObject({ reference: cleanText(200).nullable().defaul
 /** The therapist's booking pipeline and agenda (spec Appendix D, "Bookings (Therapist View)"). */
 export function therapistBookingRoutes(services: Services): Router {
   const router = Router();
-  router.use(['/api/bookings', '/api/sessions'], requireTherapist(services.db));
+  router.use(['/api/bookings', '/api/sessions'], requireTherapist(services.db), rateLimits(services).therapist);
 
   router.get('/api/bookings', async (req, res) => {
     const { therapistId } = therapistCaller(res);

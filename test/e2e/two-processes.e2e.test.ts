@@ -23,7 +23,7 @@ describe('Two service processes on one database', () => {
     database = await createTestDatabase('two_processes');
     // Migrates the database and gives the test a handle on the store; its clock is the real one, like the processes'.
     setup = await startTestService({ databaseUrl: database.url });
-    const env = { DATABASE_URL: database.url, SEED_DEMO_THERAPIST: 'false', SCHEDULER_ENABLED: 'false' };
+    const env = { DATABASE_URL: database.url, SEED_DEMO_THERAPIST: 'false', SCHEDULER_ENABLED: 'false', RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: '0', RATE_LIMIT_PUBLIC_AVAILABILITY_PER_HOUR: '0' };
     [a, b] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
   }, 120_000);
   afterAll(async () => {

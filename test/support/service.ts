@@ -30,6 +30,10 @@ export async function startTestService(options: { clock?: Clock; env?: Record<st
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SCHEDULER_ENABLED: 'false',
     SEED_DEMO_THERAPIST: 'false',
+    // Specifications send hundreds of requests from one address; the limits have their own.
+    RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: '0',
+    RATE_LIMIT_PUBLIC_AVAILABILITY_PER_HOUR: '0',
+    RATE_LIMIT_THERAPIST_PER_HOUR: '0',
     ...options.env,
   });
   const services = await createServices(config, options.clock ? { clock: options.clock } : {});
