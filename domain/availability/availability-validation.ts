@@ -1,5 +1,5 @@
 import type { FieldIssue } from '../shared/domain-error.js';
-import type { AvailabilityRule, BookingPolicies } from './availability-types.js';
+import type { AvailabilityException, AvailabilityRule, BookingPolicies } from './availability-types.js';
 import { minuteRange } from './day-ranges.js';
 import { isValidTimeZone, parseLocalDate, parseLocalTime } from './time.js';
 
@@ -96,14 +96,8 @@ function checkInteger(field: string, value: number, bounds: IntegerBounds): Fiel
   return [{ field, message: `Must be a whole number from ${bounds.min} to ${bounds.max}${suffix}` }];
 }
 
-export interface ExceptionInput {
-  readonly date: string;
-  readonly allDay: boolean;
-  readonly startTime: string | null;
-  readonly endTime: string | null;
-  readonly isAvailable: boolean;
-  readonly reason: string | null;
-}
+/** An exception as the therapist asks for it: everything but the id it will get. */
+export type ExceptionInput = Omit<AvailabilityException, 'exceptionId'>;
 
 /**
  * A date exception: a real date not before `today` (the therapist's local date), either all day or a

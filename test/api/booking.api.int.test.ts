@@ -3,9 +3,9 @@ import { ManualClock } from '../../infra/clock.js';
 import { sweepBookingDeadlines } from '../../commands/booking-expiry.js';
 import { startTestService, type TestResponse, type TestService } from '../support/service.js';
 import { aTherapist } from '../support/therapists.js';
+import { bookingBody, MONDAY_8AM, openTherapist as openCalendar } from '../support/calendar-fixtures.js';
 
-/** Monday 2027-03-01 08:00 in Buenos Aires (UTC−3). */
-const NOW = '2027-03-01T11:00:00.000Z';
+const NOW = MONDAY_8AM;
 const MINUTE = 60_000;
 
 interface Slot {
@@ -24,22 +24,7 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     await service.close();
   });
 
-  /** A therapist open Tuesday 2027-03-02, 09:00–12:00 (slots 09:00, 10:00, 11:00). */
-  const openTherapist = async () => {
-    const therapist = await aTherapist(service.services, { sessionPrice: 18000 });
-    await service.request('POST', '/api/availability/rules', { token: therapist.token, body: { rules: [{ dayOfWeek: 2, startTime: '09:00', endTime: '12:00' }] } });
-    return therapist;
-  };
-  const bookingBody = (therapistId: string, time = '10:00', extra: Record<string, unknown> = {}) => ({
-    therapistId,
-    patientName: 'Juan Pérez',
-    patientEmail: 'juan@example.com',
-    patientPhone: '+5491112345678',
-    requestedDate: '2027-03-02',
-    requestedTime: time,
-    paymentMethod: 'bank_transfer',
-    ...extra,
-  });
+  const openTherapist = () => openCalendar(service, { sessionPrice: 18000 });
   const slotStatus = async (therapistId: string, time: string): Promise<string | undefined> => {
     const res = await service.request('GET', `/api/public/availability?therapistId=${therapistId}&start=2027-03-02&end=2027-03-02`);
     return ((res.json.days as { slots: Slot[] }[])[0]?.slots ?? []).find((s) => s.time === time)?.status;

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/clock.js';
 import { sweepBookingDeadlines } from '../../commands/booking-expiry.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { aTherapist } from '../support/therapists.js';
+import { bookingBody, MONDAY_8AM, openTherapist as openCalendar } from '../support/calendar-fixtures.js';
 
-const NOW = '2027-03-01T11:00:00.000Z';
+const NOW = MONDAY_8AM;
 
 /** Bad or odd input gets a clear 4xx and loses nothing; retries and late payments land where they should. */
 describe('Robustness at the edges of the booking API', () => {
@@ -17,21 +17,8 @@ describe('Robustness at the edges of the booking API', () => {
     await service.close();
   });
 
-  const openTherapist = async () => {
-    const therapist = await aTherapist(service.services);
-    await service.request('POST', '/api/availability/rules', { token: therapist.token, body: { rules: [{ dayOfWeek: 2, startTime: '09:00', endTime: '12:00' }] } });
-    return therapist;
-  };
-  const body = (therapistId: string, extra: Record<string, unknown> = {}) => ({
-    therapistId,
-    patientName: 'Juan Pérez',
-    patientEmail: 'juan@example.com',
-    patientPhone: '+5491112345678',
-    requestedDate: '2027-03-02',
-    requestedTime: '10:00',
-    paymentMethod: 'bank_transfer',
-    ...extra,
-  });
+  const openTherapist = () => openCalendar(service);
+  const body = (therapistId: string, extra: Record<string, unknown> = {}) => bookingBody(therapistId, '10:00', extra);
   const status10 = async (therapistId: string) => {
     const res = await service.request('GET', `/api/public/availability?therapistId=${therapistId}&start=2027-03-02&end=2027-03-02`);
     return (res.json.days as { slots: { time: string; status: string }[] }[])[0]?.slots.find((s) => s.time === '10:00')?.status;
