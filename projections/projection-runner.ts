@@ -4,6 +4,9 @@ import { comparePositions, START, type EventStore, type LogPosition, type Record
 import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
 import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
 
+/** Events per transaction: large enough that a rebuild is not paid in commits, small enough to keep live lag low. */
+const DEFAULT_BATCH_SIZE = 2000;
+
 /** The stored checkpoint went back behind this runner's position: resubscribe from it. */
 class CheckpointMovedBack extends Error {
   override readonly name = 'CheckpointMovedBack';
@@ -124,7 +127,7 @@ export class ProjectionRunner {
     if (checkpoint.status === 'failed') this.deps.logger.warn({ projection: projection.name, lastError: checkpoint.lastError }, 'resuming a projection that failed before');
     entry.subscription = this.deps.store.subscribe((batch) => this.handleBatch(entry, batch), {
       after: checkpoint.position,
-      batchSize: this.deps.batchSize ?? 1000,
+      batchSize: this.deps.batchSize ?? DEFAULT_BATCH_SIZE,
     });
     entry.status = 'running';
     entry.subscription.done.then(

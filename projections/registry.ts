@@ -12,7 +12,7 @@ import { therapistsProjection } from './therapists-projection.js';
 /** Every read model the service maintains, in no particular order. */
 export function createProjections(): readonly Projection[] {
   const shapes = new TableShapes();
-  return [therapistsProjection, availabilityProjection(shapes), bookingsProjection(shapes), patientsProjection];
+  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(shapes), patientsProjection(shapes)];
 }
 
 const codecs = [therapistEventCodec, patientEventCodec];

@@ -91,6 +91,7 @@ async function loadRangeFacts(db: Knex, therapistId: string, range: { startDate:
   // Local days reach at most 14 h either side of UTC midnight, and buffers a few hours more.
   const from = new Date((first - 2) * MS_PER_DAY).toISOString();
   const to = new Date((last + 3) * MS_PER_DAY).toISOString();
+  const earliestStart = new Date((first - 3) * MS_PER_DAY).toISOString();
   const [rules, exceptions, busy] = await Promise.all([
     db('read.availability_rules').select('day_of_week', 'start_time', 'end_time').where('therapist_id', therapistId),
     db('read.availability_exceptions')
@@ -100,6 +101,9 @@ async function loadRangeFacts(db: Knex, therapistId: string, range: { startDate:
     db('read.busy_intervals')
       .select('kind', 'starts_at', 'ends_at', 'expires_at')
       .where('therapist_id', therapistId)
+      // A lower bound on starts_at keeps the index range to the window instead of the whole history:
+      // nothing busy lasts a day, so what starts a day before the window is all that can reach into it.
+      .where('starts_at', '>', earliestStart)
       .where('starts_at', '<', to)
       .where('ends_at', '>', from),
   ]);
