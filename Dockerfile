@@ -7,4 +7,5 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 ENV NODE_ENV=production PORT=3000
 EXPOSE 3000
-CMD ["npx", "tsx", "src/main.ts"]
+# The same flags as `npm start` (see src/runtime-flags.ts).
+CMD ["node", "--max-old-space-size=128", "--import", "tsx", "src/main.ts"]

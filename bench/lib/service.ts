@@ -4,6 +4,7 @@ import path from 'node:path';
 import { freePort } from '../../infra/postgres/embedded-postgres.js';
 import { startChild, stopChild } from './children.js';
 import { REPO } from './load.js';
+import { SERVICE_NODE_FLAGS } from '../../src/runtime-flags.js';
 
 export interface MemorySample {
   /** Resident set now, MB. */
@@ -33,7 +34,7 @@ export interface BenchService {
 export async function startService(databaseUrl: string, env: Readonly<Record<string, string>> = {}): Promise<BenchService> {
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = startChild(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(REPO, 'src', 'main.ts')], {
+  const child = startChild(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', path.join(REPO, 'src', 'main.ts')], {
     cwd: REPO,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
