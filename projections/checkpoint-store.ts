@@ -35,27 +35,27 @@ export async function readCheckpoint(db: Knex | Knex.Transaction, name: string):
   return toCheckpoint(row);
 }
 
-/** Locks the projection's checkpoint row for the rest of the transaction: one writer per projection. */
+/** Locks the projection's checkpoint row for the rest of the transaction (one writer per projection); one round trip. */
 export async function lockCheckpoint(trx: Knex.Transaction, name: string): Promise<Checkpoint> {
-  await trx(TABLE).insert({ name }).onConflict('name').ignore();
-  const row = await trx<CheckpointRow>(TABLE).where({ name }).forUpdate().first();
-  return toCheckpoint(row);
+  const result = await trx.raw<{ rows: CheckpointRow[] }>(
+    `INSERT INTO ${TABLE} AS c (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = c.name
+     RETURNING name, position_commit::text AS position_commit, position_prepare::text AS position_prepare, events_handled::text AS events_handled, status, last_error`,
+    [name],
+  );
+  return toCheckpoint(result.rows[0]);
 }
 
+/**
+ * Moves the checkpoint, and wakes PostgreSQL-store subscribers at commit: this transaction holds back
+ * what they may read (they stop below the oldest running transaction), so the wake-up saves them a
+ * poll interval of latency. One round trip.
+ */
 export async function advanceCheckpoint(trx: Knex.Transaction, name: string, position: LogPosition, handled: number): Promise<void> {
-  // This transaction holds back what PostgreSQL-store subscribers may read (they stop below the
-  // oldest running transaction); waking them at its commit saves them a poll interval of latency.
-  await trx.raw('SELECT pg_notify(?, ?)', [APPENDED_CHANNEL, '']);
-  await trx(TABLE)
-    .where({ name })
-    .update({
-      position_commit: position.commit.toString(),
-      position_prepare: position.prepare.toString(),
-      events_handled: trx.raw('events_handled + ?', [handled]),
-      status: 'running',
-      last_error: null,
-      updated_at: trx.fn.now(),
-    });
+  await trx.raw(
+    `UPDATE ${TABLE} SET position_commit = ?, position_prepare = ?, events_handled = events_handled + ?, status = 'running', last_error = NULL, updated_at = now()
+     FROM (SELECT pg_notify(?, '')) AS wake WHERE name = ?`,
+    [position.commit.toString(), position.prepare.toString(), handled, APPENDED_CHANNEL, name],
+  );
 }
 
 export async function markFailed(db: Knex, name: string, error: string): Promise<void> {

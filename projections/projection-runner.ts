@@ -4,6 +4,10 @@ import { comparePositions, START, type EventStore, type LogPosition, type Record
 import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
 import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
 
+/** A projection that sees none of its events writes its checkpoint at least this often. */
+const LAZY_CHECKPOINT_EVENTS = 10_000;
+const LAZY_CHECKPOINT_MS = 5_000;
+
 /** Events per transaction: large enough that a rebuild is not paid in commits, small enough to keep live lag low. */
 const DEFAULT_BATCH_SIZE = 2000;
 
@@ -27,6 +31,11 @@ interface Running {
   readonly handles: ReadonlySet<string>;
   status: ProjectionStatus['status'];
   position: LogPosition;
+  /** The checkpoint as this runner last wrote or read it: what a reset elsewhere is detected against. */
+  stored: LogPosition;
+  /** Events passed since `stored`, none of them this projection's (see handleBatch). */
+  unsaved: number;
+  savedAt: number;
   eventsHandled: number;
   error: string | null;
   subscription?: Subscription;
@@ -120,6 +129,9 @@ export class ProjectionRunner {
       handles: new Set(projection.handles),
       status: 'starting',
       position: checkpoint.position,
+      stored: checkpoint.position,
+      unsaved: 0,
+      savedAt: Date.now(),
       eventsHandled: checkpoint.eventsHandled,
       error: null,
     };
@@ -153,20 +165,31 @@ export class ProjectionRunner {
     await subscription?.done.catch(() => undefined);
   }
 
+  /**
+   * Applies a batch and moves the checkpoint, in one transaction. A batch with none of this
+   * projection's events costs no database work: its checkpoint is written with the next batch that
+   * has some, or once enough events or time went by — replaying such events after a crash is a no-op.
+   */
   private async handleBatch(entry: Running, batch: readonly RecordedEvent[]): Promise<void> {
     const { projection, handles } = entry;
     const last = batch[batch.length - 1];
     if (!last) return;
+    const mine = batch.filter((e) => handles.has(e.type));
+    if (mine.length === 0 && entry.unsaved + batch.length < LAZY_CHECKPOINT_EVENTS && Date.now() - entry.savedAt < LAZY_CHECKPOINT_MS) {
+      entry.unsaved += batch.length;
+      entry.eventsHandled += batch.length;
+      entry.position = last.position;
+      this.wakeWaiters();
+      return;
+    }
     await this.deps.db.transaction(async (trx) => {
       const checkpoint = await lockCheckpoint(trx, projection.name);
       // Behind what this runner last wrote: another process reset it to rebuild. Applying this batch
       // would jump the checkpoint past events the rebuild has not replayed yet.
-      if (comparePositions(checkpoint.position, entry.position) < 0) throw new CheckpointMovedBack();
-      const fresh = batch.filter((e) => comparePositions(e.position, checkpoint.position) > 0);
-      if (fresh.length === 0) return;
+      if (comparePositions(checkpoint.position, entry.stored) < 0) throw new CheckpointMovedBack();
+      const fresh = mine.filter((e) => comparePositions(e.position, checkpoint.position) > 0);
       const relevant: ProjectedEvent[] = [];
       for (const recorded of fresh) {
-        if (!handles.has(recorded.type)) continue;
         const event = this.deps.decode(recorded);
         if (!event) continue;
         relevant.push({
@@ -179,9 +202,14 @@ export class ProjectionRunner {
         });
       }
       if (relevant.length > 0) await projection.apply(trx, relevant);
-      await advanceCheckpoint(trx, projection.name, last.position, fresh.length);
-      entry.eventsHandled += fresh.length;
+      // Another process may already be further: never move the stored checkpoint back.
+      const next = comparePositions(last.position, checkpoint.position) > 0 ? last.position : checkpoint.position;
+      await advanceCheckpoint(trx, projection.name, next, entry.unsaved + batch.length);
+      entry.stored = next;
     });
+    entry.eventsHandled += batch.length;
+    entry.unsaved = 0;
+    entry.savedAt = Date.now();
     entry.position = last.position;
     this.wakeWaiters();
   }
