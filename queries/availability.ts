@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { computeSlots } from '../domain/availability/slots.js';
 import { calendarValidUntil } from '../domain/availability/slot-validity.js';
 import type { Cache } from '../infra/cache/cache.js';
@@ -7,7 +6,6 @@ import type { AnswerCache } from './answer-cache.js';
 import { calendarHead, rangeFacts } from './calendar-facts.js';
 
 export interface AvailabilityQueryDeps {
-  readonly db: Knex;
   /** Plain pg pool for the per-request head query. */
   readonly pool: Queryable;
   /** Facts by calendar revision: Redis when configured, shared by every API process. */
@@ -37,7 +35,7 @@ export async function availabilityJson(
   const answered = deps.answers?.get(key, nowMs);
   if (answered !== undefined) return `{"freshness":${freshness(true)},${answered}`;
 
-  const { facts, cached } = await rangeFacts(deps.db, deps.cache, head, range, deps.ttlSeconds);
+  const { facts, cached } = await rangeFacts(deps.pool, deps.cache, head, range, deps.ttlSeconds);
   const calendar = computeSlots(facts, range, now);
   // Everything after the opening brace: the freshness goes in front of it per request.
   const rest = JSON.stringify({ therapistId: head.therapistId, timezone: calendar.timezone, start: range.startDate, end: range.endDate, days: calendar.days }).slice(1);

@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import type { AvailabilityFacts, BookingPolicies, BusyInterval, ExceptionFact, RuleFact } from '../domain/availability/availability-types.js';
 import { formatLocalDate, MS_PER_DAY, parseLocalDate } from '../domain/availability/time.js';
 import { NotFound } from '../domain/shared/domain-error.js';
@@ -71,7 +70,7 @@ type RangeFacts = Omit<AvailabilityFacts, 'policies'>;
  * revision: any change to these facts bumps the revision, so a cached entry is never stale.
  */
 export async function rangeFacts(
-  db: Knex,
+  pool: Queryable,
   cache: Cache,
   head: TherapistCalendarHead,
   range: { startDate: string; endDate: string },
@@ -80,12 +79,24 @@ export async function rangeFacts(
   const key = `availability:facts:${head.therapistId}:${head.calendarRevision}:${range.startDate}:${range.endDate}`;
   const hit = await cache.get(key);
   if (hit !== undefined) return { facts: { policies: head.policies, ...(JSON.parse(hit) as RangeFacts) }, cached: true };
-  const loaded = await loadRangeFacts(db, head.therapistId, range);
+  const loaded = await loadRangeFacts(pool, head.therapistId, range);
   await cache.set(key, JSON.stringify(loaded), ttlSeconds);
   return { facts: { policies: head.policies, ...loaded }, cached: false };
 }
 
-async function loadRangeFacts(db: Knex, therapistId: string, range: { startDate: string; endDate: string }): Promise<RangeFacts> {
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const RULES = `SELECT day_of_week, start_time, end_time FROM read.availability_rules WHERE therapist_id = $1`;
+const EXCEPTIONS = `SELECT to_char(date, 'YYYY-MM-DD') AS date, all_day, start_time, end_time, is_available
+  FROM read.availability_exceptions WHERE therapist_id = $1 AND date BETWEEN $2::date AND $3::date`;
+// A lower bound on starts_at keeps the index range to the window instead of the whole history:
+// nothing busy lasts a day, so what starts a day before the window is all that can reach into it.
+// Instants come back as ISO strings, formatted by PostgreSQL rather than parsed and reformatted here.
+const BUSY = `SELECT kind, to_char(starts_at AT TIME ZONE 'UTC', ${ISO}) AS starts_at, to_char(ends_at AT TIME ZONE 'UTC', ${ISO}) AS ends_at,
+    to_char(expires_at AT TIME ZONE 'UTC', ${ISO}) AS expires_at
+  FROM read.busy_intervals
+  WHERE therapist_id = $1 AND starts_at > $2 AND starts_at < $3 AND ends_at > $4`;
+
+async function loadRangeFacts(pool: Queryable, therapistId: string, range: { startDate: string; endDate: string }): Promise<RangeFacts> {
   const first = parseLocalDate(range.startDate) ?? 0;
   const last = parseLocalDate(range.endDate) ?? first;
   // Local days reach at most 14 h either side of UTC midnight, and buffers a few hours more.
@@ -93,34 +104,17 @@ async function loadRangeFacts(db: Knex, therapistId: string, range: { startDate:
   const to = new Date((last + 3) * MS_PER_DAY).toISOString();
   const earliestStart = new Date((first - 3) * MS_PER_DAY).toISOString();
   const [rules, exceptions, busy] = await Promise.all([
-    db('read.availability_rules').select('day_of_week', 'start_time', 'end_time').where('therapist_id', therapistId),
-    db('read.availability_exceptions')
-      .select('date', 'all_day', 'start_time', 'end_time', 'is_available')
-      .where('therapist_id', therapistId)
-      .whereBetween('date', [formatLocalDate(first), formatLocalDate(last)]),
-    db('read.busy_intervals')
-      .select('kind', 'starts_at', 'ends_at', 'expires_at')
-      .where('therapist_id', therapistId)
-      // A lower bound on starts_at keeps the index range to the window instead of the whole history:
-      // nothing busy lasts a day, so what starts a day before the window is all that can reach into it.
-      .where('starts_at', '>', earliestStart)
-      .where('starts_at', '<', to)
-      .where('ends_at', '>', from),
+    pool.query<{ day_of_week: number; start_time: string; end_time: string }>({ name: 'availability_rules', text: RULES, values: [therapistId] }),
+    pool.query<{ date: string; all_day: boolean; start_time: string | null; end_time: string | null; is_available: boolean }>({
+      name: 'availability_exceptions',
+      text: EXCEPTIONS,
+      values: [therapistId, formatLocalDate(first), formatLocalDate(last)],
+    }),
+    pool.query<{ kind: string; starts_at: string; ends_at: string; expires_at: string | null }>({ name: 'availability_busy', text: BUSY, values: [therapistId, earliestStart, to, from] }),
   ]);
   return {
-    rules: (rules as { day_of_week: number; start_time: string; end_time: string }[]).map(
-      (r): RuleFact => ({ dayOfWeek: r.day_of_week, startTime: r.start_time, endTime: r.end_time }),
-    ),
-    exceptions: (exceptions as { date: string; all_day: boolean; start_time: string | null; end_time: string | null; is_available: boolean }[]).map(
-      (e): ExceptionFact => ({ date: e.date, allDay: e.all_day, startTime: e.start_time, endTime: e.end_time, isAvailable: e.is_available }),
-    ),
-    busy: (busy as { kind: string; starts_at: Date; ends_at: Date; expires_at: Date | null }[]).map(
-      (b): BusyInterval => ({
-        kind: b.kind === 'session' ? 'session' : 'hold',
-        startsAt: b.starts_at.toISOString(),
-        endsAt: b.ends_at.toISOString(),
-        expiresAt: b.expires_at ? b.expires_at.toISOString() : null,
-      }),
-    ),
+    rules: rules.rows.map((r): RuleFact => ({ dayOfWeek: r.day_of_week, startTime: r.start_time, endTime: r.end_time })),
+    exceptions: exceptions.rows.map((e): ExceptionFact => ({ date: e.date, allDay: e.all_day, startTime: e.start_time, endTime: e.end_time, isAvailable: e.is_available })),
+    busy: busy.rows.map((b): BusyInterval => ({ kind: b.kind === 'session' ? 'session' : 'hold', startsAt: b.starts_at, endsAt: b.ends_at, expiresAt: b.expires_at })),
   };
 }

@@ -165,7 +165,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       bookingTimes: config.booking,
       expiry,
       onBackgroundError: (error, what) => logger.warn({ err: error }, what),
-      availabilityQuery: { db, pool: readPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
+      availabilityQuery: { pool: readPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
       settle: async (position) => {
         if (!projectionsLocal || !position) return;
         await runner.waitFor(position, { timeoutMs: SETTLE_TIMEOUT_MS }).catch(() => undefined);
