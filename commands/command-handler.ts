@@ -77,11 +77,31 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
     return this.queue.run(streamId, () => this.read(streamId));
   }
 
+  /**
+   * The first attempt decides on the state in memory without reading the stream: in one process
+   * commands to a stream are queued, so it is current unless another process appended, and then the
+   * append's expected revision says so. A refusal or a no-op decided that way is checked against the
+   * stream before it is answered, so a stale state can only cost a retry, never a wrong answer.
+   */
   private async handleQueued(streamId: string, command: Command, metadata: EventMetadata): Promise<CommandResult<State, Event>> {
+    let unread = this.cache.get(streamId);
     for (let attempt = 1; ; attempt++) {
-      const { state, revision } = await this.read(streamId);
-      const events = this.decider.decide(command, state);
-      if (events.length === 0) return { events, stateBefore: state, state, revision };
+      const { state, revision } = unread ?? (await this.read(streamId));
+      const trusted = unread === undefined;
+      unread = undefined;
+      let events: readonly Event[];
+      try {
+        events = this.decider.decide(command, state);
+      } catch (error) {
+        if (trusted) throw error;
+        attempt--;
+        continue;
+      }
+      if (events.length === 0) {
+        if (trusted) return { events, stateBefore: state, state, revision };
+        attempt--;
+        continue;
+      }
       try {
         const appended = await this.store.append(
           streamId,
@@ -96,6 +116,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
         if (!(error instanceof WrongExpectedRevision) || attempt >= this.maxAttempts) throw error;
         // The cached state is still a true prefix of the stream (it only grows): the retry reads just
         // the events another process appended, which keeps a loser's retry as quick as the winner's next command.
+        if (!trusted) continue;
         await sleep(backoff(attempt, this.random));
       }
     }
