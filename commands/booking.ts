@@ -69,7 +69,7 @@ export async function requestBooking(
   return { answer: answerOf(booking, input.paymentMethod, patientToken), position: result.position };
 }
 
-export function answerOf(booking: BookingInState, paymentMethod: BookingRequestAnswer['paymentMethod'], patientToken: string): BookingRequestAnswer {
+function answerOf(booking: BookingInState, paymentMethod: BookingRequestAnswer['paymentMethod'], patientToken: string): BookingRequestAnswer {
   return {
     id: booking.bookingId,
     status: 'pending_payment',

@@ -123,12 +123,6 @@ export class ProjectionRunner {
     });
   }
 
-  /** The position every projection has reached: what a query answer reflects. */
-  position(names?: readonly string[]): LogPosition {
-    const selected = [...this.running.values()].filter((r) => !names || names.includes(r.projection.name));
-    return selected.reduce<LogPosition | undefined>((min, r) => (!min || comparePositions(r.position, min) < 0 ? r.position : min), undefined) ?? START;
-  }
-
   /** (Re)reads a projection's checkpoint and takes it up from there. */
   private async load(projection: Projection): Promise<void> {
     const checkpoint = await readCheckpoint(this.deps.db, projection.name);

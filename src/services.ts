@@ -103,22 +103,21 @@ export async function createServices(config: Config, options: ServiceOptions = {
       : await step('prepare the PostgreSQL event store', () => PostgresEventStore.create(databaseUrl, { poolMax: config.databasePoolMax }));
     cleanups.push(() => store.close());
 
+    const redis = config.redisUrl
+      ? await step(`connect to Redis at ${redact(config.redisUrl)}`, async () => {
+          const client = await import('../infra/redis/redis-client.js');
+          const connection = await client.connectRedis(config.redisUrl ?? '');
+          cleanups.push(() => client.closeRedis(connection));
+          return connection;
+        })
+      : undefined;
     const cache: Cache = !config.cache.availabilityEnabled
       ? new NoCache()
-      : config.redisUrl
-        ? await step(`connect to Redis at ${redact(config.redisUrl)}`, async () => {
-            const { RedisCache } = await import('../infra/cache/redis-cache.js');
-            return RedisCache.connect(config.redisUrl ?? '');
-          })
+      : redis
+        ? new (await import('../infra/cache/redis-cache.js')).RedisCache(redis)
         : new MemoryCache();
     cleanups.push(() => cache.close());
-
-    const rateLimiter: RateLimiter = config.redisUrl
-      ? await step(`connect to Redis at ${redact(config.redisUrl)} for rate limits`, async () => {
-          const { RedisRateLimiter } = await import('../infra/rate-limit/redis-rate-limiter.js');
-          return RedisRateLimiter.connect(config.redisUrl ?? '');
-        })
-      : new MemoryRateLimiter();
+    const rateLimiter: RateLimiter = redis ? new (await import('../infra/rate-limit/redis-rate-limiter.js')).RedisRateLimiter(redis) : new MemoryRateLimiter();
     cleanups.push(() => rateLimiter.close());
 
     // The availability head query runs on every request: plain pg, prepared, without knex's overhead.

@@ -1,31 +1,18 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Cache } from './cache.js';
 
 /**
  * The cache on Redis. A cache is an optimisation: when Redis is down, reads miss and writes are
- * dropped (logged by the caller's metrics, never surfaced as a failed request).
+ * dropped (never surfaced as a failed request).
  */
 export class RedisCache implements Cache {
   readonly kind = 'redis';
 
-  private constructor(
+  /** Over the process's shared connection (see connectRedis), which its owner closes. */
+  constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    private readonly prefix = 'psicopay:',
   ) {}
-
-  static async connect(url: string, prefix = 'psicopay:'): Promise<RedisCache> {
-    // Fail fast on a bad URL at start; later, commands fail fast instead of queueing while disconnected.
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      await redis.ping();
-    } catch (error) {
-      redis.disconnect();
-      throw error;
-    }
-    return new RedisCache(redis, prefix);
-  }
 
   async get(key: string): Promise<string | undefined> {
     try {
@@ -47,7 +34,7 @@ export class RedisCache implements Cache {
     await this.redis.ping();
   }
 
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -43,11 +43,7 @@ export async function idempotent(
   if (key === undefined) return { ...(await run()), replayed: false };
   if (!KEY_PATTERN.test(key)) throw new BadRequest([{ field: 'Idempotency-Key', message: 'Must be 1 to 200 visible ASCII characters' }]);
   const requestHash = createHash('sha256').update(JSON.stringify(request) ?? '').digest('hex');
-  await db('app.idempotency_keys').where('created_at', '<', db.raw(`now() - interval '${RETENTION}'`)).where({ scope, key }).delete();
-  const claimed = await db('app.idempotency_keys').insert({ scope, key, request_hash: requestHash }).onConflict(['scope', 'key']).ignore().returning('key');
-  if (claimed.length === 0 && !(await takeOverStaleClaim(db, scope, key, requestHash))) {
-    return { ...(await replay(db, scope, key, requestHash)), replayed: true };
-  }
+  if (!(await claim(db, scope, key, requestHash))) return { ...(await replay(db, scope, key, requestHash)), replayed: true };
   let answer: StoredAnswer;
   try {
     answer = await run();
@@ -65,14 +61,20 @@ export async function idempotent(
   return { ...answer, replayed: false };
 }
 
-async function takeOverStaleClaim(db: Knex, scope: string, key: string, requestHash: string): Promise<boolean> {
-  const taken = await db('app.idempotency_keys')
-    .where({ scope, key, request_hash: requestHash })
-    .whereNull('status')
-    .where('created_at', '<', db.raw(`now() - interval '${STALE_CLAIM}'`))
-    .update({ created_at: db.fn.now() })
-    .returning('key');
-  return taken.length > 0;
+/**
+ * Claims the key in one statement: a new key, one past its retention (a new request), or a claim of
+ * the same request whose process died before answering (stale). False: someone else holds its answer.
+ */
+async function claim(db: Knex, scope: string, key: string, requestHash: string): Promise<boolean> {
+  const result = await db.raw<{ rows: unknown[] }>(
+    `INSERT INTO app.idempotency_keys AS k (scope, key, request_hash) VALUES (?, ?, ?)
+     ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, created_at = now()
+     WHERE k.created_at < now() - interval '${RETENTION}'
+        OR (k.status IS NULL AND k.request_hash = EXCLUDED.request_hash AND k.created_at < now() - interval '${STALE_CLAIM}')
+     RETURNING k.key`,
+    [scope, key, requestHash],
+  );
+  return result.rows.length > 0;
 }
 
 async function replay(db: Knex, scope: string, key: string, requestHash: string): Promise<StoredAnswer> {

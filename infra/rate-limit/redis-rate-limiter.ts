@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** Increment and, on the first hit of a window, set its expiry: one atomic step, whatever the Redis version. */
@@ -7,14 +7,8 @@ if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return count`;
 
 export class RedisRateLimiter implements RateLimiter {
-  private constructor(private readonly redis: Redis) {}
-
-  static async connect(url: string): Promise<RedisRateLimiter> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 });
-    redis.on('error', () => undefined);
-    await redis.connect();
-    return new RedisRateLimiter(redis);
-  }
+  /** Over the process's shared connection (see connectRedis), which its owner closes. */
+  constructor(private readonly redis: Redis) {}
 
   async hit(key: string, windowMs: number): Promise<{ count: number; resetAtMs: number }> {
     const resetAtMs = (Math.floor(Date.now() / windowMs) + 1) * windowMs;
@@ -22,7 +16,7 @@ export class RedisRateLimiter implements RateLimiter {
     return { count, resetAtMs };
   }
 
-  async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

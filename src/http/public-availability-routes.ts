@@ -4,13 +4,14 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { parseQuery } from '../../infra/http/parse.js';
 import { availabilityJson } from '../../queries/availability.js';
 import type { Services } from '../services.js';
+import { SLUG_PATTERN } from '../therapist-input.js';
 import { rateLimits } from './rate-limits.js';
 import { localDateParam, uuidParam } from './text.js';
 
 /** The longest range one request may ask for (a two-month calendar view). */
 export const MAX_AVAILABILITY_RANGE_DAYS = 62;
 
-const slug = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'Must be a lower-case slug');
+const slug = z.string().regex(SLUG_PATTERN, 'Must be a lower-case slug');
 
 const availabilityQuery = z
   .object({

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { parseQuery } from '../../infra/http/parse.js';
 import { publicTherapistProfile } from '../../queries/therapist-profile.js';
 import type { Services } from '../services.js';
+import { SLUG_PATTERN } from '../therapist-input.js';
 
-const slugParams = z.object({ slug: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'must be a lower-case slug') });
+const slugParams = z.object({ slug: z.string().regex(SLUG_PATTERN, 'must be a lower-case slug') });
 
 export function publicTherapistRoutes(services: Services): Router {
   const router = Router();

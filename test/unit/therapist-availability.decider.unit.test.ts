@@ -9,6 +9,7 @@ import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec, type TherapistEvent } from '../../domain/therapist/therapist-events.js';
 import type { RegisteredTherapist } from '../../domain/therapist/therapist-state.js';
 import { specOf } from '../support/decider-spec.js';
+import { event } from '../support/therapist-history.js';
 
 /*
  * The therapist's calendar, availability side: weekly schedule, date exceptions and booking settings.
@@ -26,11 +27,6 @@ const NEXT_MONDAY = '2026-03-09';
 
 const spec = specOf(therapistDecider, therapistEventCodec);
 
-type EventOfType<T extends TherapistEvent['type']> = Extract<TherapistEvent, { type: T }>;
-function event<T extends TherapistEvent['type']>(type: T, data: EventOfType<T>['data']): TherapistEvent {
-  // The union member is rebuilt from its own parts: TypeScript cannot see that through the generic.
-  return { type, data } as EventOfType<T>;
-}
 
 const registered = event('TherapistRegistered', {
   therapistId: THERAPIST_ID,

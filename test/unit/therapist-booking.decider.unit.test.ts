@@ -7,6 +7,7 @@ import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec, type TherapistEvent } from '../../domain/therapist/therapist-events.js';
 import type { RegisteredTherapist } from '../../domain/therapist/therapist-state.js';
 import { specOf } from '../support/decider-spec.js';
+import { event } from '../support/therapist-history.js';
 
 /*
  * The therapist's calendar, booking side: request (a hold on the slot), payment, confirmation (the
@@ -42,11 +43,6 @@ function slotOf(date: string, time: string, durationMinutes = 50): { startsAt: s
 
 const spec = specOf(therapistDecider, therapistEventCodec);
 
-type EventOfType<T extends TherapistEvent['type']> = Extract<TherapistEvent, { type: T }>;
-function event<T extends TherapistEvent['type']>(type: T, data: EventOfType<T>['data']): TherapistEvent {
-  // The union member is rebuilt from its own parts: TypeScript cannot see that through the generic.
-  return { type, data } as EventOfType<T>;
-}
 
 const registered = event('TherapistRegistered', {
   therapistId: 'therapist-ana',
