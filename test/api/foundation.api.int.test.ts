@@ -54,8 +54,8 @@ describe('Foundation API', () => {
   });
 
   it('refuses a slug that is taken, and bad CLI input field by field', async () => {
-    await expect(cli(['therapist', 'create', '--name', 'Otra', '--slug', 'dra-maria', '--email', 'o@example.com'], { DATABASE_URL: service.services.databaseUrl, LOG_LEVEL: 'silent' })).rejects.toMatchObject({ stderr: expect.stringContaining('already taken') as unknown });
-    await expect(cli(['therapist', 'create', '--name', 'X', '--slug', 'Bad Slug', '--email', 'nope'], { DATABASE_URL: service.services.databaseUrl, LOG_LEVEL: 'silent' })).rejects.toMatchObject({ stderr: expect.stringMatching(/name.*slug.*email/s) as unknown });
+    await expect(cli(['therapist', 'create', '--name', 'Otra', '--slug', 'dra-maria', '--email', 'o@example.com'], { DATABASE_URL: service.services.databaseUrl, LOG_LEVEL: 'silent' })).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('already taken') as unknown });
+    await expect(cli(['therapist', 'create', '--name', 'X', '--slug', 'Bad Slug', '--email', 'nope'], { DATABASE_URL: service.services.databaseUrl, LOG_LEVEL: 'silent' })).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/name.*slug.*email/s) as unknown });
   });
 
   it('answers unknown therapists and routes with problem+json 404', async () => {

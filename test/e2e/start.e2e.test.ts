@@ -104,6 +104,18 @@ describe('npm start on a fresh machine', () => {
     }
   });
 
+  it('ends a failing CLI command with a non-zero status, also when the CLI started the embedded cluster itself', async () => {
+    const dataDir = tempDir();
+    const cli = (args: string[]) =>
+      exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' }, timeout: 90_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: { code: number; stderr: string }) => error,
+      );
+    expect(await cli(['therapist', 'create', '--name', 'X', '--slug', 'Bad Slug', '--email', 'nope'])).toMatchObject({ code: 1, stderr: expect.stringMatching(/slug.*email/s) as unknown });
+    expect(await cli(['projections', 'rebuild', 'no-such-projection'])).toMatchObject({ code: 1 });
+    expect(await cli(['no-such-command'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage') as unknown });
+  });
+
   it('refuses bad configuration with one clear line and no stack trace', async () => {
     const result = await exec(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, DATABASE_URL: 'nonsense' }, timeout: 30_000 }).then(
       () => ({ code: 0, stderr: '' }),
