@@ -4,17 +4,21 @@ import type { BookingInState } from '../domain/therapist/therapist-state.js';
 import { metadataOf, systemCaller } from './caller.js';
 import type { CommandContext } from './command-context.js';
 
-/** Schedules the two deadlines of a booking request; implemented with Agenda, or nothing in tests. */
+/**
+ * Schedules the deadlines a booking has in its current status (a pending request: its hold and its
+ * expiry; a payment under way: its payment deadline); implemented with Agenda, or nothing in tests.
+ */
 export interface ExpiryScheduler {
   scheduleFor(therapistId: string, booking: BookingInState): Promise<void>;
 }
 
 export const noExpiryScheduler: ExpiryScheduler = { scheduleFor: () => Promise.resolve() };
 
-/** How long a hold and a request last (BOOKING_SOFT_LOCK_MINUTES, BOOKING_EXPIRATION_MINUTES). */
+/** How long a hold, a request and a started payment last (BOOKING_SOFT_LOCK_MINUTES, BOOKING_EXPIRATION_MINUTES, BOOKING_PAYMENT_TIMEOUT_HOURS). */
 export interface BookingTimes {
   readonly holdMinutes: number;
   readonly expirationMinutes: number;
+  readonly paymentTimeoutMinutes: number;
 }
 
 export async function expireBookingHold(ctx: CommandContext, therapistId: string, bookingId: string): Promise<void> {
@@ -66,7 +70,12 @@ export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db:
     .where({ status: 'pending_payment' })
     .where('expires_at', '<=', now)
     .limit(SWEEP_BATCH)) as DueRow[];
-  const expired = await each(dueRequests, (row) => expireBooking(ctx, row.therapist_id, row.id));
+  const duePayments = (await ctx.db('read.booking_requests')
+    .select('id', 'therapist_id')
+    .where({ status: 'payment_processing' })
+    .where('payment_expires_at', '<=', now)
+    .limit(SWEEP_BATCH)) as DueRow[];
+  const expired = await each([...dueRequests, ...duePayments], (row) => expireBooking(ctx, row.therapist_id, row.id));
   const purged = await ctx.db('read.booking_requests')
     .whereIn('status', ['expired', 'cancelled'])
     .where('closed_at', '<', new Date(now.getTime() - PURGE_AFTER_MS))

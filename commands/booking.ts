@@ -40,7 +40,7 @@ export async function requestBooking(
   ctx: CommandContext,
   input: BookingRequestInput,
   caller: Caller,
-  /** Given when the request is retried under an Idempotency-Key: the same booking, found again. */
+  /** Random; under an Idempotency-Key, the one stored with the key's claim, so a retry finds its booking. */
   bookingId: string = randomUUID(),
 ): Promise<{ answer: BookingRequestAnswer; position: LogPosition | undefined }> {
   const patientToken = ctx.patientTokens.tokenFor(bookingId);
@@ -87,10 +87,18 @@ function answerOf(booking: BookingInState, paymentMethod: BookingRequestAnswer['
   };
 }
 
-/** Payment under way (a bank transfer the therapist saw arrive; later, the Mercado Pago webhook). */
+/**
+ * Payment under way (a bank transfer the therapist saw arrive; later, the Mercado Pago webhook).
+ * A payment for a request that is over is recorded as late (`latePayment`), never dropped.
+ */
 export async function startPayment(ctx: CommandContext, therapistId: string, bookingId: string, payment: { method: 'mercadopago' | 'bank_transfer'; reference: string | null }, caller: Caller) {
-  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'StartPayment', bookingId, ...payment, now: ctx.clock.now() }, metadataOf(caller));
-  return { booking: bookingIn(result.state, bookingId), position: result.position };
+  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'StartPayment', bookingId, ...payment, paymentTimeoutMinutes: ctx.bookingTimes.paymentTimeoutMinutes, now: ctx.clock.now() }, metadataOf(caller));
+  const booking = bookingIn(result.state, bookingId);
+  if (result.events.some((e) => e.type === 'PaymentStarted')) {
+    // The payment exists now; a deadline job that could not be stored is caught by the minute sweep.
+    await ctx.expiry.scheduleFor(therapistId, booking).catch((error: unknown) => ctx.onBackgroundError(error, 'could not schedule the payment deadline'));
+  }
+  return { booking, latePayment: result.events.some((e) => e.type === 'LatePaymentReceived'), position: result.position };
 }
 
 /**

@@ -92,8 +92,8 @@ function applyOne(t: Tables, therapistId: string, event: Extract<TherapistEvent,
       return;
     }
     case 'PaymentStarted':
-      // Paying keeps the slot until confirmation or cancellation.
-      t.busy.update({ ...key, source_id: event.data.bookingId }, { expires_at: null });
+      // Paying keeps the slot until its payment deadline (v1 payments had none: until confirmed or cancelled).
+      t.busy.update({ ...key, source_id: event.data.bookingId }, { expires_at: event.data.paymentExpiresAt });
       return;
     case 'BookingHoldExpired':
       // The row stays: its past expires_at already frees the slot at query time, and a payment that

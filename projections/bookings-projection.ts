@@ -10,6 +10,7 @@ const HANDLES = [
   'BookingConfirmed',
   'BookingCancelled',
   'BookingExpired',
+  'LatePaymentReceived',
   'SessionScheduled',
   'SessionCompleted',
   'SessionMarkedNoShow',
@@ -64,6 +65,10 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         hold_released: false,
         expires_at: d.expiresAt,
         payment_reference: null,
+        payment_expires_at: null,
+        expiry_reason: null,
+        late_payment_received_at: null,
+        late_payment_reference: null,
         patient_id: null,
         session_id: null,
         cancelled_by: null,
@@ -77,7 +82,7 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       requests.update({ id: event.data.bookingId }, { hold_released: true });
       return;
     case 'PaymentStarted':
-      requests.update({ id: event.data.bookingId }, { status: 'payment_processing', payment_reference: event.data.reference });
+      requests.update({ id: event.data.bookingId }, { status: 'payment_processing', payment_reference: event.data.reference, payment_expires_at: event.data.paymentExpiresAt });
       return;
     case 'BookingConfirmed':
       requests.update({ id: event.data.bookingId }, { status: 'confirmed', patient_id: event.data.patientId, session_id: event.data.sessionId, closed_at: event.data.confirmedAt });
@@ -86,7 +91,10 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       requests.update({ id: event.data.bookingId }, { status: 'cancelled', cancelled_by: event.data.cancelledBy, cancellation_reason: event.data.reason, closed_at: event.data.cancelledAt });
       return;
     case 'BookingExpired':
-      requests.update({ id: event.data.bookingId }, { status: 'expired', closed_at: event.data.expiredAt });
+      requests.update({ id: event.data.bookingId }, { status: 'expired', expiry_reason: event.data.reason, closed_at: event.data.expiredAt });
+      return;
+    case 'LatePaymentReceived':
+      requests.update({ id: event.data.bookingId }, { late_payment_received_at: event.data.receivedAt, late_payment_reference: event.data.reference });
       return;
     case 'SessionScheduled': {
       const d = event.data;

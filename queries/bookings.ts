@@ -22,6 +22,10 @@ interface BookingRow {
   hold_released: boolean;
   expires_at: Date;
   payment_reference: string | null;
+  payment_expires_at: Date | null;
+  expiry_reason: string | null;
+  late_payment_received_at: Date | null;
+  late_payment_reference: string | null;
   patient_id: string | null;
   session_id: string | null;
   cancelled_by: string | null;
@@ -114,6 +118,9 @@ export async function therapistBookings(db: Knex, therapistId: string, filter: B
       paymentReference: r.payment_reference,
       holdExpiresAt: r.hold_expires_at.toISOString(),
       expiresAt: r.expires_at.toISOString(),
+      paymentExpiresAt: r.payment_expires_at?.toISOString() ?? null,
+      expiryReason: r.expiry_reason,
+      latePayment: r.late_payment_received_at ? { receivedAt: r.late_payment_received_at.toISOString(), reference: r.late_payment_reference } : null,
       sessionId: r.session_id,
       cancelledBy: r.cancelled_by,
       requestedAt: r.requested_at.toISOString(),

@@ -37,6 +37,8 @@ const environment = z.object({
     .refine((zone) => isValidTimeZone(zone), 'must be an IANA time zone such as America/Argentina/Buenos_Aires'),
   BOOKING_SOFT_LOCK_MINUTES: positiveInt(1, 120).default(10),
   BOOKING_EXPIRATION_MINUTES: positiveInt(5, 24 * 60).default(60),
+  // A started payment that never completes frees its slot after this long (and never after the session's notice).
+  BOOKING_PAYMENT_TIMEOUT_HOURS: positiveInt(1, 30 * 24).default(48),
   REDIS_TTL_AVAILABILITY: positiveInt(1, 86_400).default(900),
   DATABASE_CONNECTION_POOL_MAX: positiveInt(2, 200).default(20),
   SEED_DEMO_THERAPIST: flag.default(true),
@@ -78,7 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     defaultTimezone: e.DEFAULT_TIMEZONE,
-    booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES },
+    booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES, paymentTimeoutMinutes: e.BOOKING_PAYMENT_TIMEOUT_HOURS * 60 },
     cache: { availabilityTtlSeconds: e.REDIS_TTL_AVAILABILITY, availabilityEnabled: e.AVAILABILITY_CACHE_ENABLED },
     databasePoolMax: e.DATABASE_CONNECTION_POOL_MAX,
     seedDemoTherapist: e.SEED_DEMO_THERAPIST,

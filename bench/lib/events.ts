@@ -131,7 +131,7 @@ export function bookingCycle(startsAtMs: number, outcome: CycleOutcome, patientI
     return [
       requested,
       envelope({ type: 'BookingHoldExpired', data: { bookingId, expiredAt: iso(requestedAt + 10 * MINUTE_MS) } }),
-      envelope({ type: 'BookingExpired', data: { bookingId, expiredAt: iso(requestedAt + 60 * MINUTE_MS) } }),
+      envelope({ type: 'BookingExpired', data: { bookingId, expiredAt: iso(requestedAt + 60 * MINUTE_MS), reason: 'unpaid' } }),
     ];
   }
   if (outcome === 'cancelled') {
@@ -142,7 +142,7 @@ export function bookingCycle(startsAtMs: number, outcome: CycleOutcome, patientI
   const ended = iso(startsAtMs + 50 * MINUTE_MS);
   return [
     requested,
-    envelope({ type: 'PaymentStarted', data: { bookingId, method: 'bank_transfer', reference: null, startedAt: iso(paidAt) } }),
+    envelope({ type: 'PaymentStarted', data: { bookingId, method: 'bank_transfer', reference: null, startedAt: iso(paidAt), paymentExpiresAt: iso(paidAt + 48 * 60 * MINUTE_MS) } }),
     envelope({ type: 'BookingConfirmed', data: { bookingId, sessionId, patientId, confirmedAt: iso(paidAt + MINUTE_MS) } }),
     envelope({
       type: 'SessionScheduled',

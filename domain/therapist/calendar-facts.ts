@@ -22,8 +22,8 @@ export function busyIntervals(state: RegisteredTherapist, excludeBookingId?: str
   }
   for (const booking of Object.values(state.bookings)) {
     if (booking.bookingId === excludeBookingId) continue;
-    // A paid-for request holds its slot until it is confirmed or cancelled; an unpaid one only until its hold ends.
-    if (booking.status === 'payment_processing') busy.push({ startsAt: booking.startsAt, endsAt: booking.endsAt, kind: 'hold', expiresAt: null });
+    // A request being paid for holds its slot until its payment deadline; an unpaid one only until its hold ends.
+    if (booking.status === 'payment_processing') busy.push({ startsAt: booking.startsAt, endsAt: booking.endsAt, kind: 'hold', expiresAt: booking.paymentExpiresAt });
     else if (booking.status === 'pending_payment' && !booking.holdReleased) {
       busy.push({ startsAt: booking.startsAt, endsAt: booking.endsAt, kind: 'hold', expiresAt: booking.holdExpiresAt });
     }

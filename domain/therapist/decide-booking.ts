@@ -1,10 +1,11 @@
-import { intervalRelation, nearestAvailableSlots, slotAt } from '../availability/slot-search.js';
-import { Conflict, Forbidden, NotFound } from '../shared/domain-error.js';
+import { nearestAvailableSlots, slotAt } from '../availability/slot-search.js';
+import { Conflict, Forbidden } from '../shared/domain-error.js';
 import { calendarFacts } from './calendar-facts.js';
 import { requireRegistered } from './registered.js';
 import type { TherapistEvent } from './therapist-events.js';
-import type { CancelBooking, ConfirmBooking, ExpireBooking, ExpireBookingHold, RequestBooking, StartPayment } from './therapist-commands.js';
-import type { BookingInState, RegisteredTherapist, TherapistState } from './therapist-state.js';
+import { findBooking, requireOpen, requireSlotStillFree } from './booking-guards.js';
+import type { CancelBooking, ConfirmBooking, RequestBooking } from './therapist-commands.js';
+import type { TherapistState } from './therapist-state.js';
 
 const MINUTE_MS = 60_000;
 
@@ -65,17 +66,6 @@ function slotUnavailableMessage(status: string | undefined): string {
   }
 }
 
-/** Payment under way: the request stops expiring and keeps its slot until confirmed (BR-BK-006). */
-export function decideStartPayment(command: StartPayment, state: TherapistState): TherapistEvent[] {
-  const therapist = requireRegistered(state);
-  const booking = findBooking(therapist, command.bookingId);
-  if (booking.status === 'payment_processing') return [];
-  requireOpen(booking, command.now);
-  // The hold may have lapsed while the patient paid: the slot must still be free for them.
-  requireSlotStillFree(therapist, booking, command.now);
-  return [{ type: 'PaymentStarted', data: { bookingId: booking.bookingId, method: command.method, reference: command.reference, startedAt: command.now.toISOString() } }];
-}
-
 /** The session exists only from here on (BR-BK-007); the slot is re-checked under the same guard. */
 export function decideConfirmBooking(command: ConfirmBooking, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
@@ -83,7 +73,7 @@ export function decideConfirmBooking(command: ConfirmBooking, state: TherapistSt
   if (booking.status === 'confirmed') {
     throw new Conflict('booking_already_confirmed', 'This booking is already confirmed', { bookingId: booking.bookingId, sessionId: booking.sessionId });
   }
-  if (booking.status !== 'payment_processing') requireOpen(booking, command.now);
+  requireOpen(booking, command.now);
   requireSlotStillFree(therapist, booking, command.now);
   const confirmedAt = command.now.toISOString();
   return [
@@ -130,45 +120,4 @@ export function decideCancelBooking(command: CancelBooking, state: TherapistStat
     events.push({ type: 'SessionCancelled', data: { sessionId: session.sessionId, cancelledBy: command.by, reason: command.reason, cancelledAt } });
   }
   return events;
-}
-
-/** Sent by the hold-expiry job: a no-op when the request moved on in the meantime. */
-export function decideExpireBookingHold(command: ExpireBookingHold, state: TherapistState): TherapistEvent[] {
-  const therapist = requireRegistered(state);
-  const booking = therapist.bookings[command.bookingId];
-  if (booking?.status !== 'pending_payment' || booking.holdReleased) return [];
-  if (Date.parse(booking.holdExpiresAt) > command.now.getTime()) return [];
-  return [{ type: 'BookingHoldExpired', data: { bookingId: booking.bookingId, expiredAt: command.now.toISOString() } }];
-}
-
-/** Sent by the expiry job: only an unpaid request expires (payment under way stops the clock). */
-export function decideExpireBooking(command: ExpireBooking, state: TherapistState): TherapistEvent[] {
-  const therapist = requireRegistered(state);
-  const booking = therapist.bookings[command.bookingId];
-  if (booking?.status !== 'pending_payment') return [];
-  if (Date.parse(booking.expiresAt) > command.now.getTime()) return [];
-  return [{ type: 'BookingExpired', data: { bookingId: booking.bookingId, expiredAt: command.now.toISOString() } }];
-}
-
-function findBooking(therapist: RegisteredTherapist, bookingId: string): BookingInState {
-  const booking = therapist.bookings[bookingId];
-  if (!booking) throw new NotFound('booking', bookingId);
-  return booking;
-}
-
-/** A request still waiting for payment: not closed, and not past its expiry even if the job has not run yet. */
-function requireOpen(booking: BookingInState, now: Date): void {
-  if (booking.status === 'cancelled' || booking.status === 'expired' || booking.status === 'confirmed') {
-    throw new Conflict(`booking_${booking.status}`, `This booking is already ${booking.status}`, { bookingId: booking.bookingId });
-  }
-  if (booking.status === 'pending_payment' && Date.parse(booking.expiresAt) <= now.getTime()) {
-    throw new Conflict('booking_expired', 'This booking request expired before payment', { bookingId: booking.bookingId, expiredAt: booking.expiresAt });
-  }
-}
-
-function requireSlotStillFree(therapist: RegisteredTherapist, booking: BookingInState, now: Date): void {
-  const relation = intervalRelation(calendarFacts(therapist, booking.bookingId), booking, now);
-  if (relation !== 'free') {
-    throw new Conflict('slot_unavailable', 'The slot of this booking was taken meanwhile', { bookingId: booking.bookingId, startsAt: booking.startsAt });
-  }
 }

@@ -76,6 +76,8 @@ export interface StartPayment {
   readonly bookingId: string;
   readonly method: 'mercadopago' | 'bank_transfer';
   readonly reference: string | null;
+  /** How long a started payment may take to complete (BOOKING_PAYMENT_TIMEOUT_HOURS). */
+  readonly paymentTimeoutMinutes: number;
   readonly now: Date;
 }
 
@@ -104,6 +106,7 @@ export interface ExpireBookingHold {
   readonly now: Date;
 }
 
+/** Sent by the expiry jobs and the sweep: an unpaid request past its expiry, or a payment past its deadline. */
 export interface ExpireBooking {
   readonly type: 'ExpireBooking';
   readonly bookingId: string;

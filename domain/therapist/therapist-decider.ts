@@ -1,6 +1,8 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { decideAddAvailabilityException, decideChangeBookingPolicies, decideDefineAvailability, decideRemoveAvailabilityException, decideRemoveAvailabilityRule } from './decide-availability.js';
-import { decideCancelBooking, decideConfirmBooking, decideExpireBooking, decideExpireBookingHold, decideRequestBooking, decideStartPayment } from './decide-booking.js';
+import { decideCancelBooking, decideConfirmBooking, decideRequestBooking } from './decide-booking.js';
+import { decideExpireBooking, decideExpireBookingHold } from './decide-expiry.js';
+import { decideStartPayment } from './decide-payment.js';
 import { decideRegisterTherapist } from './decide-profile.js';
 import { decideRecordSessionOutcome } from './decide-session.js';
 import type { TherapistCommand } from './therapist-commands.js';

@@ -17,12 +17,14 @@ import {
   bookingExpired,
   bookingHoldExpired,
   bookingRequested,
+  latePaymentReceived,
   paymentStarted,
   type BookingCancelled,
   type BookingConfirmed,
   type BookingExpired,
   type BookingHoldExpired,
   type BookingRequested,
+  type LatePaymentReceived,
   type PaymentStarted,
 } from './events/booking-events.js';
 import { therapistRegistered, type TherapistRegistered } from './events/profile-events.js';
@@ -42,7 +44,7 @@ export type * from './events/booking-events.js';
 export type * from './events/profile-events.js';
 export type * from './events/session-events.js';
 
-/** Everything that can happen on a `therapist-{id}` stream (all at schema version 1). */
+/** Everything that can happen on a `therapist-{id}` stream (each definition names its schema version). */
 export type TherapistEvent =
   | TherapistRegistered
   | WeeklyScheduleDefined
@@ -57,6 +59,7 @@ export type TherapistEvent =
   | SessionScheduled
   | BookingCancelled
   | BookingExpired
+  | LatePaymentReceived
   | SessionCompleted
   | SessionMarkedNoShow
   | SessionCancelled;
@@ -77,6 +80,7 @@ export const therapistEventDefinitions = [
   sessionScheduled,
   bookingCancelled,
   bookingExpired,
+  latePaymentReceived,
   sessionCompleted,
   sessionMarkedNoShow,
   sessionCancelled,

@@ -57,6 +57,7 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
         holdExpiresAt: d.holdExpiresAt,
         expiresAt: d.expiresAt,
         holdReleased: false,
+        paymentExpiresAt: null,
         patient: d.patient,
         patientTokenHash: d.patientTokenHash,
         sessionId: null,
@@ -66,13 +67,16 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
     case 'BookingHoldExpired':
       return updateBooking(s, event.data.bookingId, (b) => ({ ...b, holdReleased: true }));
     case 'PaymentStarted':
-      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, status: 'payment_processing' }));
+      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, status: 'payment_processing', paymentExpiresAt: event.data.paymentExpiresAt ?? b.startsAt }));
     case 'BookingConfirmed':
       return updateBooking(s, event.data.bookingId, (b) => ({ ...b, status: 'confirmed', sessionId: event.data.sessionId }));
     case 'BookingCancelled':
       return setBookingStatus(s, event.data.bookingId, 'cancelled');
     case 'BookingExpired':
       return setBookingStatus(s, event.data.bookingId, 'expired');
+    case 'LatePaymentReceived':
+      // History for the therapist and the payments integration; no invariant depends on it.
+      return s;
     case 'SessionScheduled': {
       const d = event.data;
       const session: SessionInState = {
@@ -100,7 +104,7 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
 /** The instant an event carries, if any: what moves the stream's own clock forward. */
 function instantOf(event: TherapistEvent): number | null {
   const d: Record<string, unknown> = event.data;
-  for (const key of ['requestedAt', 'confirmedAt', 'cancelledAt', 'expiredAt', 'startedAt', 'at']) {
+  for (const key of ['requestedAt', 'confirmedAt', 'cancelledAt', 'expiredAt', 'startedAt', 'receivedAt', 'at']) {
     const value = d[key];
     if (typeof value === 'string') return Date.parse(value);
   }

@@ -41,6 +41,8 @@ export interface BookingInState {
   readonly expiresAt: string;
   /** Set once BookingHoldExpired was recorded: the slot is no longer held, the request may still be paid. */
   readonly holdReleased: boolean;
+  /** While payment is under way: when it must have completed, or the request expires (null before). */
+  readonly paymentExpiresAt: string | null;
   readonly patient: { readonly name: string; readonly email: string; readonly phone: string };
   readonly patientTokenHash: string;
   readonly sessionId: string | null;
@@ -64,7 +66,7 @@ export const initialTherapistState: TherapistState = { status: 'unregistered' };
  * Names the shape of TherapistState for snapshots: bump it whenever evolve or the state changes,
  * so snapshots of the old shape are ignored and streams are folded anew.
  */
-export const THERAPIST_STATE_VERSION = 'therapist-state-1';
+export const THERAPIST_STATE_VERSION = 'therapist-state-2';
 
 /** A state read back from a snapshot written with THERAPIST_STATE_VERSION (plain JSON, so only checked lightly). */
 export function reviveTherapistState(json: unknown): TherapistState {

@@ -21,8 +21,9 @@ export interface BookingJobHandlers {
 }
 
 /**
- * Each booking request gets two one-off jobs, at its hold's end and at its expiry, stored by Agenda
- * (so they survive a restart); a sweep every minute catches any deadline whose job never ran.
+ * Each booking request gets two one-off jobs, at its hold's end and at its expiry, and a third at
+ * its payment deadline once payment starts; Agenda stores them (so they survive a restart), and a
+ * sweep every minute catches any deadline whose job never ran.
  * The commands they send are idempotent, so a job that runs twice, or after a payment, does nothing.
  */
 export function defineBookingJobs(scheduler: Scheduler, handlers: BookingJobHandlers): ExpiryScheduler {
@@ -35,6 +36,12 @@ export function defineBookingJobs(scheduler: Scheduler, handlers: BookingJobHand
   return {
     async scheduleFor(therapistId: string, booking: BookingInState): Promise<void> {
       const base = { therapistId, bookingId: booking.bookingId };
+      if (booking.status === 'payment_processing') {
+        if (booking.paymentExpiresAt === null) return;
+        const key = `payment:${booking.bookingId}`;
+        await scheduler.scheduleAt(BOOKING_JOBS.requestExpiry, new Date(booking.paymentExpiresAt), { ...base, uniqueKey: key }, key);
+        return;
+      }
       await scheduler.scheduleAt(BOOKING_JOBS.holdExpiry, new Date(booking.holdExpiresAt), { ...base, uniqueKey: `hold:${booking.bookingId}` }, `hold:${booking.bookingId}`);
       await scheduler.scheduleAt(BOOKING_JOBS.requestExpiry, new Date(booking.expiresAt), { ...base, uniqueKey: `request:${booking.bookingId}` }, `request:${booking.bookingId}`);
     },

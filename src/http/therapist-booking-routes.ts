@@ -37,9 +37,10 @@ export function therapistBookingRoutes(services: Services): Router {
     const { therapistId, caller } = therapistCaller(res);
     const { id } = parseQuery(idParams, req.params);
     const { reference } = parseBody(paymentBody, req);
-    const { booking, position } = await startPayment(services, therapistId, id, { method: 'bank_transfer', reference }, caller);
+    const { booking, latePayment, position } = await startPayment(services, therapistId, id, { method: 'bank_transfer', reference }, caller);
     await services.settle(position);
-    res.json({ id: booking.bookingId, status: booking.status });
+    // A payment for a request that is over is recorded (to match or refund), and the answer says so.
+    res.json({ id: booking.bookingId, status: booking.status, paymentExpiresAt: booking.paymentExpiresAt, latePaymentRecorded: latePayment });
   });
 
   router.post('/api/bookings/:id/confirm', async (req, res) => {

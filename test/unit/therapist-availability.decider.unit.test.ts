@@ -505,7 +505,7 @@ describe('exceptionWarnings (EC-AV-002: a blocking exception over booked time)',
   });
 
   it('lists a request whose payment is under way', () => {
-    const state = calendarWith(bookingRequested('bk-ten', '10:00', REQUEST_AT_TEN), event('PaymentStarted', { bookingId: 'bk-ten', method: 'bank_transfer', reference: null, startedAt: '2026-03-04T13:05:00.000Z' }));
+    const state = calendarWith(bookingRequested('bk-ten', '10:00', REQUEST_AT_TEN), event('PaymentStarted', { bookingId: 'bk-ten', method: 'bank_transfer', reference: null, startedAt: '2026-03-04T13:05:00.000Z', paymentExpiresAt: '2026-03-06T13:05:00.000Z' }));
     expect(exceptionWarnings(state, asException(allDayOff))).toMatchObject([{ sessions: [], bookingRequests: [{ bookingId: 'bk-ten' }] }]);
   });
 
@@ -530,7 +530,7 @@ describe('exceptionWarnings (EC-AV-002: a blocking exception over booked time)',
       bookingRequested('bk-ten', '10:00', REQUEST_AT_TEN),
       event('BookingCancelled', { bookingId: 'bk-ten', cancelledBy: 'patient', reason: null, cancelledAt: '2026-03-04T13:06:00.000Z' }),
       bookingRequested('bk-eleven', '11:00', { startsAt: '2026-03-09T14:00:00.000Z', endsAt: '2026-03-09T14:50:00.000Z' }),
-      event('BookingExpired', { bookingId: 'bk-eleven', expiredAt: '2026-03-04T14:00:00.000Z' }),
+      event('BookingExpired', { bookingId: 'bk-eleven', expiredAt: '2026-03-04T14:00:00.000Z', reason: 'unpaid' }),
     );
     expect(exceptionWarnings(state, asException(allDayOff))).toEqual([]);
   });

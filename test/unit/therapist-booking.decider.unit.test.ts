@@ -85,7 +85,8 @@ function requestBooking({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now
   };
 }
 
-const startPayment = (bookingId: string, now: Date): StartPayment => ({ type: 'StartPayment', bookingId, method: 'bank_transfer', reference: 'TRX-001', now });
+const PAYMENT_TIMEOUT_MINUTES = 48 * 60;
+const startPayment = (bookingId: string, now: Date): StartPayment => ({ type: 'StartPayment', bookingId, method: 'bank_transfer', reference: 'TRX-001', paymentTimeoutMinutes: PAYMENT_TIMEOUT_MINUTES, now });
 const confirmBooking = (bookingId: string, now: Date, sessionId = `se-${bookingId}`): ConfirmBooking => ({ type: 'ConfirmBooking', bookingId, sessionId, patientId: 'pa-juan', now });
 const cancelByTherapist = (bookingId: string, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'therapist', patientTokenHash: null, reason: 'Imprevisto', now });
 const cancelByPatient = (bookingId: string, tokenHash: string | null, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'patient', patientTokenHash: tokenHash, reason: null, now });
@@ -115,8 +116,12 @@ function bookingRequested({ bookingId = 'bk-1', date = MONDAY, time = '09:00', n
 }
 
 const holdExpired = (bookingId: string, at: Date) => event('BookingHoldExpired', { bookingId, expiredAt: at.toISOString() });
-const paymentStarted = (bookingId: string, at: Date) => event('PaymentStarted', { bookingId, method: 'bank_transfer', reference: 'TRX-001', startedAt: at.toISOString() });
-const bookingExpired = (bookingId: string, at: Date) => event('BookingExpired', { bookingId, expiredAt: at.toISOString() });
+/** Payments here start days before the session: their deadline is the 48-hour timeout. */
+const paymentStarted = (bookingId: string, at: Date) =>
+  event('PaymentStarted', { bookingId, method: 'bank_transfer', reference: 'TRX-001', startedAt: at.toISOString(), paymentExpiresAt: minutesAfter(at, PAYMENT_TIMEOUT_MINUTES).toISOString() });
+const latePayment = (bookingId: string, bookingStatus: 'expired' | 'cancelled', at: Date) =>
+  event('LatePaymentReceived', { bookingId, method: 'bank_transfer', reference: 'TRX-001', bookingStatus, receivedAt: at.toISOString() });
+const bookingExpired = (bookingId: string, at: Date, reason: 'unpaid' | 'payment_not_completed' = 'unpaid') => event('BookingExpired', { bookingId, expiredAt: at.toISOString(), reason });
 const bookingCancelled = (bookingId: string, by: 'patient' | 'therapist', at: Date, reason: string | null = by === 'therapist' ? 'Imprevisto' : null) =>
   event('BookingCancelled', { bookingId, cancelledBy: by, reason, cancelledAt: at.toISOString() });
 
@@ -340,19 +345,18 @@ describe('StartPayment', () => {
       .thenThrows(Conflict, { code: 'slot_unavailable', details: { bookingId: 'bk-1', startsAt: NINE_UTC } });
   });
 
-  it('refuses a request past its expiry even before the expiry job ran (Conflict booking_expired)', () => {
-    spec
-      .given(pending)
-      .when(startPayment('bk-1', REQUEST_EXPIRES))
-      .thenThrows(Conflict, { code: 'booking_expired', details: { bookingId: 'bk-1', expiredAt: REQUEST_EXPIRES.toISOString() } });
+  it('records a payment for a request past its expiry as late, after the expiry its job had not recorded yet', () => {
+    spec.given(pending).when(startPayment('bk-1', REQUEST_EXPIRES)).then([holdExpired('bk-1', REQUEST_EXPIRES), bookingExpired('bk-1', REQUEST_EXPIRES), latePayment('bk-1', 'expired', REQUEST_EXPIRES)]);
   });
 
-  it('refuses an expired request (Conflict booking_expired)', () => {
-    spec.given([...pending, bookingExpired('bk-1', REQUEST_EXPIRES)]).when(startPayment('bk-1', minutesAfter(REQUEST_EXPIRES, 1))).thenThrows(Conflict, { code: 'booking_expired' });
+  it('records a payment for an expired request as late: the money is never dropped, the slot not taken back', () => {
+    const later = minutesAfter(REQUEST_EXPIRES, 1);
+    spec.given([...pending, bookingExpired('bk-1', REQUEST_EXPIRES)]).when(startPayment('bk-1', later)).then([latePayment('bk-1', 'expired', later)]);
   });
 
-  it('refuses a cancelled request (Conflict booking_cancelled)', () => {
-    spec.given([...pending, bookingCancelled('bk-1', 'patient', minutesAfter(NOW, 1))]).when(startPayment('bk-1', minutesAfter(NOW, 2))).thenThrows(Conflict, { code: 'booking_cancelled' });
+  it('records a payment for a cancelled request as late', () => {
+    const later = minutesAfter(NOW, 2);
+    spec.given([...pending, bookingCancelled('bk-1', 'patient', minutesAfter(NOW, 1))]).when(startPayment('bk-1', later)).then([latePayment('bk-1', 'cancelled', later)]);
   });
 
   it('refuses a confirmed booking (Conflict booking_confirmed)', () => {
@@ -527,8 +531,17 @@ describe('ExpireBooking (the request-expiry job)', () => {
   const pending = [...calendar, bookingRequested()];
   const expire = (now: Date) => ({ type: 'ExpireBooking', bookingId: 'bk-1', now }) as const;
 
-  it('expires an unpaid request once it is due', () => {
-    spec.given(pending).when(expire(REQUEST_EXPIRES)).then([bookingExpired('bk-1', REQUEST_EXPIRES)]);
+  it('expires an unpaid request once it is due, recording first the end of the hold it still had', () => {
+    spec.given(pending).when(expire(REQUEST_EXPIRES)).then([holdExpired('bk-1', REQUEST_EXPIRES), bookingExpired('bk-1', REQUEST_EXPIRES)]);
+  });
+
+  it('tells one story whichever deadline job runs first (both are due at once after a restart)', () => {
+    const late = minutesAfter(REQUEST_EXPIRES, 30);
+    const expireHold = { type: 'ExpireBookingHold', bookingId: 'bk-1', now: late } as const;
+    const holdFirst = spec.given(pending).when(expireHold).events();
+    const requestFirst = spec.given(pending).when(expire(late)).events();
+    expect([...holdFirst, ...spec.given([...pending, ...holdFirst]).when(expire(late)).events()]).toEqual([holdExpired('bk-1', late), bookingExpired('bk-1', late)]);
+    expect([...requestFirst, ...spec.given([...pending, ...requestFirst]).when(expireHold).events()]).toEqual([holdExpired('bk-1', late), bookingExpired('bk-1', late)]);
   });
 
   it('expires an unpaid request whose hold was released before', () => {

@@ -34,7 +34,18 @@ export type BookingHoldExpired = EventOf<typeof bookingHoldExpired>;
 
 export const paymentStarted = defineEvent(
   'PaymentStarted',
-  z.object({ bookingId: id, method: paymentMethod, reference: z.string().nullable(), startedAt: instant }),
+  z.object({
+    bookingId: id,
+    method: paymentMethod,
+    reference: z.string().nullable(),
+    startedAt: instant,
+    /**
+     * Until then the payment may complete; then the request expires and its slot frees. Null in
+     * payments recorded before deadlines existed (v1): those run until the session's start.
+     */
+    paymentExpiresAt: instant.nullable(),
+  }),
+  { version: 2, upcasters: { 1: (data) => ({ ...(data as object), paymentExpiresAt: null }) } },
 );
 export type PaymentStarted = EventOf<typeof paymentStarted>;
 
@@ -50,5 +61,23 @@ export const bookingCancelled = defineEvent(
 );
 export type BookingCancelled = EventOf<typeof bookingCancelled>;
 
-export const bookingExpired = defineEvent('BookingExpired', z.object({ bookingId: id, expiredAt: instant }));
+/** Why a request expired: never paid in time, or a payment that started but never completed. */
+export const expiryReason = z.enum(['unpaid', 'payment_not_completed']);
+
+export const bookingExpired = defineEvent(
+  'BookingExpired',
+  z.object({ bookingId: id, expiredAt: instant, reason: expiryReason }),
+  // Before payment deadlines (v1) only unpaid requests could expire.
+  { version: 2, upcasters: { 1: (data) => ({ ...(data as object), reason: 'unpaid' }) } },
+);
 export type BookingExpired = EventOf<typeof bookingExpired>;
+
+/**
+ * A payment reported for a request that had already expired or been cancelled: kept, never
+ * dropped, so the money can be matched and refunded or the patient re-booked.
+ */
+export const latePaymentReceived = defineEvent(
+  'LatePaymentReceived',
+  z.object({ bookingId: id, method: paymentMethod, reference: z.string().nullable(), bookingStatus: z.enum(['expired', 'cancelled']), receivedAt: instant }),
+);
+export type LatePaymentReceived = EventOf<typeof latePaymentReceived>;

@@ -3,6 +3,7 @@ import { foundation } from './0001-foundation.js';
 import { availability } from './0002-availability.js';
 import { booking } from './0003-booking.js';
 import { snapshots } from './0004-snapshots.js';
+import { paymentDeadlines } from './0005-payment-deadlines.js';
 
 export interface Migration {
   readonly name: string;
@@ -11,4 +12,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines];
