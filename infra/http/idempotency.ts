@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Conflict, ValidationFailed } from '../../domain/shared/domain-error.js';
 import { WrongExpectedRevision } from '../event-store/event-store.js';
@@ -14,17 +14,6 @@ export interface StoredAnswer {
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** A claim whose request never finished (the process died) is taken over by a retry after this long. */
 const STALE_CLAIM = '30 seconds';
-
-/**
- * The id a keyed request creates its entity with, the same on every retry: a retry that follows a
- * lost answer (a timeout, a 5xx after the write) then finds its own entity instead of making another.
- */
-export function idFromKey(scope: string, key: string): string {
-  const hex = createHash('sha256').update(`${scope}\u0000${key}`).digest('hex');
-  // Shaped as an RFC 4122 name-based UUID (version 5 bits, variant 10xx).
-  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 /** A key is remembered this long; a retry after that is a new request. */
 const RETENTION = '24 hours';
 
@@ -32,49 +21,61 @@ const RETENTION = '24 hours';
  * `Idempotency-Key` semantics: the first request with a key runs; a retry with the same key and the
  * same body gets the first answer again (a success or a refusal, never a 5xx, which may be retried);
  * the same key with another body is refused, and so is a retry while the first is still running.
+ *
+ * The entity a keyed request creates gets a random id, stored with the key's claim, so a retry that
+ * follows a lost answer (a timeout, a 5xx after the write, a process that died) finds its own entity
+ * instead of making another, while the same key used again later, or in another `scope` (each
+ * therapist's public bookings are one), can never reach it. `run` receives that id.
  */
 export async function idempotent(
   db: Knex,
   scope: string,
   key: string | undefined,
   request: unknown,
-  run: () => Promise<StoredAnswer>,
+  run: (entityId: string) => Promise<StoredAnswer>,
 ): Promise<StoredAnswer & { replayed: boolean }> {
-  if (key === undefined) return { ...(await run()), replayed: false };
+  if (key === undefined) return { ...(await run(randomUUID())), replayed: false };
   if (!KEY_PATTERN.test(key)) throw new BadRequest([{ field: 'Idempotency-Key', message: 'Must be 1 to 200 visible ASCII characters' }]);
   const requestHash = createHash('sha256').update(JSON.stringify(request) ?? '').digest('hex');
-  if (!(await claim(db, scope, key, requestHash))) return { ...(await replay(db, scope, key, requestHash)), replayed: true };
+  const entityId = await claim(db, scope, key, requestHash);
+  if (entityId === undefined) return { ...(await replay(db, scope, key, requestHash)), replayed: true };
+  const row = db('app.idempotency_keys').where({ scope, key });
   let answer: StoredAnswer;
   try {
-    answer = await run();
+    answer = await run(entityId);
   } catch (error) {
     const problem = problemFor(error);
-    // A failure, or contention that outlasted the retries, is not an answer: the retry must run again.
+    // A failure, or contention that outlasted the retries, is not an answer: the claim is released
+    // (its entity id kept) so that a retry runs again, on the same entity.
     if (!problem || problem.status >= 500 || error instanceof WrongExpectedRevision) {
-      await db('app.idempotency_keys').where({ scope, key }).delete();
+      await row.clone().update({ claimed_until: db.fn.now() });
       throw error;
     }
-    await db('app.idempotency_keys').where({ scope, key }).update({ status: problem.status, response: JSON.stringify({ problem: true, body: problem }) });
+    await row.clone().update({ status: problem.status, response: JSON.stringify({ problem: true, body: problem }) });
     throw error;
   }
-  await db('app.idempotency_keys').where({ scope, key }).update({ status: answer.status, response: JSON.stringify({ problem: false, body: answer.body }) });
+  await row.clone().update({ status: answer.status, response: JSON.stringify({ problem: false, body: answer.body }) });
   return { ...answer, replayed: false };
 }
 
 /**
- * Claims the key in one statement: a new key, one past its retention (a new request), or a claim of
- * the same request whose process died before answering (stale). False: someone else holds its answer.
+ * Claims the key in one statement and answers the entity id to create with, or undefined when
+ * someone else holds the key's answer. It is claimed when new, past its retention (a new request:
+ * a new id), or left unanswered by the same request (a released or stale claim: the same id).
  */
-async function claim(db: Knex, scope: string, key: string, requestHash: string): Promise<boolean> {
-  const result = await db.raw<{ rows: unknown[] }>(
-    `INSERT INTO app.idempotency_keys AS k (scope, key, request_hash) VALUES (?, ?, ?)
-     ON CONFLICT (scope, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, created_at = now()
+async function claim(db: Knex, scope: string, key: string, requestHash: string): Promise<string | undefined> {
+  const result = await db.raw<{ rows: { entity_id: string }[] }>(
+    `INSERT INTO app.idempotency_keys AS k (scope, key, request_hash, entity_id, claimed_until) VALUES (?, ?, ?, ?, now() + interval '${STALE_CLAIM}')
+     ON CONFLICT (scope, key) DO UPDATE SET
+       entity_id = CASE WHEN k.status IS NULL AND k.request_hash = EXCLUDED.request_hash THEN COALESCE(k.entity_id, EXCLUDED.entity_id) ELSE EXCLUDED.entity_id END,
+       request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, claimed_until = EXCLUDED.claimed_until,
+       created_at = CASE WHEN k.created_at < now() - interval '${RETENTION}' THEN now() ELSE k.created_at END
      WHERE k.created_at < now() - interval '${RETENTION}'
-        OR (k.status IS NULL AND k.request_hash = EXCLUDED.request_hash AND k.created_at < now() - interval '${STALE_CLAIM}')
-     RETURNING k.key`,
-    [scope, key, requestHash],
+        OR (k.status IS NULL AND k.request_hash = EXCLUDED.request_hash AND COALESCE(k.claimed_until, k.created_at + interval '${STALE_CLAIM}') <= now())
+     RETURNING k.entity_id`,
+    [scope, key, requestHash, randomUUID()],
   );
-  return result.rows.length > 0;
+  return result.rows[0]?.entity_id;
 }
 
 async function replay(db: Knex, scope: string, key: string, requestHash: string): Promise<StoredAnswer> {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { cancelBooking, requestBooking, type BookingRequestAnswer } from '../../commands/booking.js';
-import { idempotent, idFromKey } from '../../infra/http/idempotency.js';
+import { idempotent } from '../../infra/http/idempotency.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { publicBookingStatus, therapistOfBooking } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
@@ -21,7 +21,8 @@ export function publicBookingRoutes(services: Services): Router {
   router.post('/api/public/bookings', limits.publicBookings, async (req, res) => {
     const body = parseBody(bookingRequestBody, req);
     const key = req.get('idempotency-key');
-    const answer = await idempotent(services.db, 'public-bookings', key, body, async () => {
+    // Keys are scoped to the therapist: one client's key can never reach another therapist's booking.
+    const answer = await idempotent(services.db, `public-bookings:${body.therapistId}`, key, body, async (bookingId) => {
       const { answer: booked, position } = await requestBooking(
         services,
         {
@@ -34,7 +35,7 @@ export function publicBookingRoutes(services: Services): Router {
           requestedTime: body.requestedTime,
         },
         callerOf(res, { kind: 'patient' }),
-        key === undefined ? undefined : idFromKey('public-bookings', key),
+        bookingId,
       );
       await services.settle(position);
       // The token is derived, not stored: what is remembered for a retry leaves it out.
