@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { comparePositions, START, type EventStore, type LogPosition, type RecordedEvent, type Subscription } from '../infra/event-store/event-store.js';
+import { describeError } from '../infra/logging/safe-error.js';
 import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
 import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
 
@@ -22,10 +23,13 @@ class CheckpointMovedBack extends Error {
 export interface ProjectionStatus {
   readonly name: string;
   readonly status: 'starting' | 'running' | 'failed' | 'stopped';
+  /** This process runs it; otherwise the figures are its stored checkpoint's (another process runs it, or none). */
+  readonly runsHere: boolean;
   readonly position: { readonly commit: string; readonly prepare: string };
   readonly eventsHandled: number;
   /** How far the head of the log is ahead (PostgreSQL: events; EventStoreDB: log bytes); 0 when caught up. */
   readonly lag: number;
+  /** Why it failed, for ops (the CLI): what and where, never the values involved (see safeError). */
   readonly error: string | null;
 }
 
@@ -98,16 +102,22 @@ export class ProjectionRunner {
     this.startReader();
   }
 
+  /**
+   * Every projection's place: as this runner holds it, or, for one it does not run (the CLI runs
+   * none), as its stored checkpoint says.
+   */
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.deps.store.headPosition();
-    return [...this.running.values()].map((r) => ({
-      name: r.projection.name,
-      status: r.status,
-      position: { commit: r.position.commit.toString(), prepare: r.position.prepare.toString() },
-      eventsHandled: r.eventsHandled,
-      lag: comparePositions(r.position, head) >= 0 ? 0 : Number(head.prepare - (r.position.prepare < 0n ? 0n : r.position.prepare)),
-      error: r.error,
-    }));
+    const lagOf = (position: LogPosition) => (comparePositions(position, head) >= 0 ? 0 : Number(head.prepare - (position.prepare < 0n ? 0n : position.prepare)));
+    const text = (p: LogPosition) => ({ commit: p.commit.toString(), prepare: p.prepare.toString() });
+    return Promise.all(
+      this.deps.projections.map(async ({ name }): Promise<ProjectionStatus> => {
+        const r = this.running.get(name);
+        if (r) return { name, status: r.status, runsHere: true, position: text(r.position), eventsHandled: r.eventsHandled, lag: lagOf(r.position), error: r.error };
+        const stored = await readCheckpoint(this.deps.db, name);
+        return { name, status: stored.status === 'failed' ? 'failed' : 'stopped', runsHere: false, position: text(stored.position), eventsHandled: stored.eventsHandled, lag: lagOf(stored.position), error: stored.lastError };
+      }),
+    );
   }
 
   /** Resolves once the named projections (default: all) have handled the log up to `position`. */
@@ -252,7 +262,7 @@ export class ProjectionRunner {
   }
 
   private fail(entry: Running, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = describeError(error);
     entry.status = 'failed';
     entry.error = message;
     this.deps.logger.error({ projection: entry.projection.name, err: error, position: entry.position }, 'projection stopped on an event it could not handle');

@@ -14,6 +14,8 @@ export function createKnex(url: string, poolMax = 20): Knex {
     client: 'pg',
     connection: { connectionString: url, application_name: 'psicopay' },
     pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    // knex writes a failed query's bindings (names, phones, reasons) into the error message by default.
+    compileSqlOnError: false,
     // Analysts read these tables; bigint columns come back as strings unless parsed by the caller.
   });
 }

@@ -16,12 +16,14 @@ export function operationsRoutes(services: Services): Router {
       services.projections.status().catch(() => []),
     ]);
     const scheduler = services.scheduler ? services.scheduler.health() : { ok: true, backend: 'disabled', lastHeartbeat: null };
-    const projectionsOk = projections.every((p) => p.status === 'running');
+    // Only what this process runs decides its readiness: an API-only process serves whatever a projector process does.
+    const projectionsOk = projections.filter((p) => p.runsHere).every((p) => p.status === 'running');
     // A cache that is down only slows answers (reads miss), so it is reported but does not fail readiness.
     const ready = database.ok && eventStore.ok && scheduler.ok && projectionsOk;
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not_ready',
-      checks: { database, eventStore: { ...eventStore, kind: services.eventStoreKind }, cache: { ...cache, kind: services.cache.kind }, scheduler, projections },
+      // Unauthenticated: which projection failed, never why (ops read that with `projections status`).
+      checks: { database, eventStore: { ...eventStore, kind: services.eventStoreKind }, cache: { ...cache, kind: services.cache.kind }, scheduler, projections: projections.map(({ error: _why, ...rest }) => rest) },
     });
   });
   return router;

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Clock } from '../../infra/clock.js';
+import type { Logger } from '../../infra/logging/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { createHttpApp } from '../../src/http/app.js';
 import { createServices, type Services } from '../../src/services.js';
@@ -22,7 +23,7 @@ export interface TestResponse {
 }
 
 /** The real service (real PostgreSQL, real HTTP on a loopback port) over a fresh database. */
-export async function startTestService(options: { clock?: Clock; env?: Record<string, string>; databaseUrl?: string } = {}): Promise<TestService> {
+export async function startTestService(options: { clock?: Clock; env?: Record<string, string>; databaseUrl?: string; logger?: Logger } = {}): Promise<TestService> {
   const database = options.databaseUrl ? undefined : await createTestDatabase('api');
   const config = loadConfig({
     DATABASE_URL: options.databaseUrl ?? database?.url ?? '',
@@ -36,7 +37,7 @@ export async function startTestService(options: { clock?: Clock; env?: Record<st
     RATE_LIMIT_THERAPIST_PER_HOUR: '0',
     ...options.env,
   });
-  const services = await createServices(config, options.clock ? { clock: options.clock } : {});
+  const services = await createServices(config, { ...(options.clock ? { clock: options.clock } : {}), ...(options.logger ? { logger: options.logger } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = createHttpApp(services).listen(0, '127.0.0.1', () => resolve(s));
   });
