@@ -7,6 +7,7 @@ import {
   type EventMetadata,
   type EventStore,
   type LogPosition,
+  type RecordedEvent,
 } from '../infra/event-store/event-store.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { SnapshotPolicy } from './snapshots.js';
@@ -31,6 +32,8 @@ export interface CommandHandlerOptions<State = unknown> {
   readonly snapshots?: SnapshotPolicy<State>;
   /** Where a failed snapshot save is reported; it never fails the command. */
   readonly onSnapshotError?: (error: unknown) => void;
+  /** Told when a cached state or snapshot was ahead of the store (a restored backup, a switched store) and was dropped. */
+  readonly onStaleState?: (streamId: string, cachedRevision: number) => void;
 }
 
 interface CachedStream<State> {
@@ -41,6 +44,8 @@ interface CachedStream<State> {
 interface CacheEntry<State> extends CachedStream<State> {
   /** Revision of the newest snapshot known for the stream (-1: none). */
   readonly snapshotRevision: number;
+  /** Id of the event at `revision`, when known: what tells the same revision of another history apart. */
+  readonly eventId: string | undefined;
 }
 
 /**
@@ -103,13 +108,10 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
         continue;
       }
       try {
-        const appended = await this.store.append(
-          streamId,
-          events.map((event) => ({ eventId: randomUUID(), ...this.codec.encode(event), metadata })),
-          ExpectedRevision.after(revision),
-        );
+        const toAppend = events.map((event) => ({ eventId: randomUUID(), ...this.codec.encode(event), metadata }));
+        const appended = await this.store.append(streamId, toAppend, ExpectedRevision.after(revision));
         const after = events.reduce((s, e) => this.decider.evolve(s, e), state);
-        this.remember(streamId, { state: after, revision: appended.nextExpectedRevision, snapshotRevision: this.snapshotRevisionOf(streamId) });
+        this.remember(streamId, { state: after, revision: appended.nextExpectedRevision, snapshotRevision: this.snapshotRevisionOf(streamId), eventId: toAppend[toAppend.length - 1]?.eventId });
         this.maybeSnapshot(streamId);
         return { events, stateBefore: state, state: after, revision: appended.nextExpectedRevision, position: appended.position };
       } catch (error) {
@@ -122,28 +124,52 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
     }
   }
 
+  /**
+   * Folds the stream from the cached state (or the snapshot) onward. The read starts at the cached
+   * revision itself, so it also proves that the store still holds that event: when it does not (the
+   * store is behind: restored from a backup, another store switched in), the cached state and the
+   * snapshot are dropped and the stream is folded from the store alone, instead of every append
+   * failing its expected revision forever.
+   */
   private async read(streamId: string): Promise<CachedStream<State>> {
     const cached = this.cache.get(streamId) ?? (await this.fromSnapshot(streamId));
+    if (cached) {
+      const recorded = await this.store.readStream(streamId, { fromRevision: cached.revision });
+      const first = recorded[0];
+      if (first?.streamRevision === cached.revision && (cached.eventId === undefined || cached.eventId === first.eventId)) return this.fold(streamId, cached, recorded.slice(1));
+      await this.forget(streamId, cached.revision);
+    }
+    return this.fold(streamId, undefined, await this.store.readStream(streamId));
+  }
+
+  private fold(streamId: string, cached: CacheEntry<State> | undefined, recorded: readonly RecordedEvent[]): CachedStream<State> {
     let state = cached?.state ?? this.decider.initialState();
     let revision = cached?.revision ?? -1;
-    const recorded = await this.store.readStream(streamId, { fromRevision: revision + 1 });
+    let eventId = cached?.eventId;
     for (const r of recorded) {
       const event = this.codec.decode(r);
       if (event) state = this.decider.evolve(state, event);
       revision = r.streamRevision;
+      eventId = r.eventId;
     }
     if (recorded.length > 0 || cached) {
-      this.remember(streamId, { state, revision, snapshotRevision: cached?.snapshotRevision ?? -1 });
+      this.remember(streamId, { state, revision, snapshotRevision: cached?.snapshotRevision ?? -1, eventId });
       this.maybeSnapshot(streamId);
     }
     return { state, revision };
+  }
+
+  private async forget(streamId: string, cachedRevision: number): Promise<void> {
+    this.cache.delete(streamId);
+    await this.options.snapshots?.store.discard(streamId);
+    this.options.onStaleState?.(streamId, cachedRevision);
   }
 
   private async fromSnapshot(streamId: string): Promise<CacheEntry<State> | undefined> {
     const policy = this.options.snapshots;
     if (!policy) return undefined;
     const snapshot = await policy.store.load(streamId, policy.stateVersion);
-    return snapshot ? { state: policy.revive(snapshot.state), revision: snapshot.revision, snapshotRevision: snapshot.revision } : undefined;
+    return snapshot ? { state: policy.revive(snapshot.state), revision: snapshot.revision, snapshotRevision: snapshot.revision, eventId: snapshot.eventId } : undefined;
   }
 
   private snapshotRevisionOf(streamId: string): number {
@@ -156,7 +182,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
     const entry = this.cache.get(streamId);
     if (!policy || !entry || entry.revision - entry.snapshotRevision < policy.every) return;
     this.cache.set(streamId, { ...entry, snapshotRevision: entry.revision });
-    policy.store.save(streamId, policy.stateVersion, entry.revision, entry.state).catch((error: unknown) => {
+    policy.store.save(streamId, policy.stateVersion, entry.revision, entry.state, entry.eventId).catch((error: unknown) => {
       this.options.onSnapshotError?.(error);
     });
   }

@@ -4,8 +4,11 @@
  * A snapshot is derived data: losing one costs a longer fold, never a wrong decision.
  */
 export interface SnapshotStore {
-  load(streamId: string, stateVersion: string): Promise<{ revision: number; state: unknown } | undefined>;
-  save(streamId: string, stateVersion: string, revision: number, state: unknown): Promise<void>;
+  /** `eventId`: the id of the event at `revision`, when the snapshot recorded it. */
+  load(streamId: string, stateVersion: string): Promise<{ revision: number; state: unknown; eventId: string | undefined } | undefined>;
+  save(streamId: string, stateVersion: string, revision: number, state: unknown, eventId: string | undefined): Promise<void>;
+  /** Drops the stream's snapshot: it was ahead of the store, or of another history. */
+  discard(streamId: string): Promise<void>;
 }
 
 export interface SnapshotPolicy<State> {

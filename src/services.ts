@@ -129,6 +129,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec, {
       snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: SNAPSHOT_EVERY, revive: reviveTherapistState },
       onSnapshotError: (error) => logger.warn({ err: error }, 'could not save a stream snapshot'),
+      onStaleState: (streamId, cachedRevision) => logger.warn({ streamId, cachedRevision }, 'the event store is behind the cached state of a stream; dropped it and its snapshot, folded from the store'),
     });
     const patients = new CommandHandler(store, patientDecider, patientEventCodec);
     const runner = new ProjectionRunner({ store, db, projections: createProjections(), decode: decodeEvent, logger: logger.child({ component: 'projections' }) });

@@ -4,7 +4,8 @@ import type { Migration } from './index.js';
 /**
  * A started payment has a deadline (BOOKING_PAYMENT_TIMEOUT_HOURS, capped by the session's notice);
  * past it the request expires, and a payment reported after that is kept as a late payment.
- * Idempotency keys carry the id of the entity their first request created.
+ * Idempotency keys carry the id of the entity their first request created, and snapshots the id
+ * of the event they were taken at.
  */
 export const paymentDeadlines: Migration = {
   name: '0005-payment-deadlines',
@@ -27,11 +28,16 @@ export const paymentDeadlines: Migration = {
       // Until then the claim's request is running; a retry of the same request may take it over after.
       t.timestamp('claimed_until', { useTz: true });
     });
+    await db.schema.withSchema('app').alterTable('stream_snapshots', (t) => {
+      // Id of the event at `revision`: a snapshot of another history (a restored store) is recognised and dropped.
+      t.text('event_id');
+    });
   },
   async down(db: Knex) {
     await db.schema.withSchema('read').alterTable('booking_requests', (t) => {
       t.dropColumns('payment_expires_at', 'expiry_reason', 'late_payment_received_at', 'late_payment_reference');
     });
     await db.schema.withSchema('app').alterTable('idempotency_keys', (t) => t.dropColumns('entity_id', 'claimed_until'));
+    await db.schema.withSchema('app').alterTable('stream_snapshots', (t) => t.dropColumn('event_id'));
   },
 };
