@@ -14,7 +14,8 @@ import { publicTherapistRoutes } from './public-therapist-routes.js';
 export function createHttpApp(services: Services): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Behind a load balancer, TRUST_PROXY names it: otherwise every client would share one rate-limit bucket.
+  app.set('trust proxy', services.config.trustProxy);
   app.use(requestContext(services.logger));
   app.use(express.json({ limit: '100kb' }));
   app.use(operationsRoutes(services));

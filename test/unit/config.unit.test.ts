@@ -28,8 +28,24 @@ describe('Configuration from the environment', () => {
     ['REDIS_URL', 'http://x', /REDIS_URL must be a URL starting with redis:\/\//],
     ['DEFAULT_TIMEZONE', 'Mars/Olympus', /DEFAULT_TIMEZONE must be an IANA time zone/],
     ['BOOKING_SOFT_LOCK_MINUTES', '0', /BOOKING_SOFT_LOCK_MINUTES/],
+    ['BOOKING_PAYMENT_TIMEOUT_HOURS', '0', /BOOKING_PAYMENT_TIMEOUT_HOURS/],
+    ['TRUST_PROXY', 'the-load-balancer', /TRUST_PROXY must be true, false, a number of proxy hops/],
+    ['TRUST_PROXY', '10.0.0.0/33', /TRUST_PROXY/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+
+  it('reads TRUST_PROXY as express does: loopback by default, or booleans, hops and address lists', () => {
+    expect(loadConfig({}).trustProxy).toBe('loopback');
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.168.1.10' }).trustProxy).toBe('loopback,10.0.0.0/8,fd00::/8,192.168.1.10');
+  });
+
+  it('gives a started payment 48 hours by default (BOOKING_PAYMENT_TIMEOUT_HOURS)', () => {
+    expect(loadConfig({}).booking.paymentTimeoutMinutes).toBe(48 * 60);
+    expect(loadConfig({ BOOKING_PAYMENT_TIMEOUT_HOURS: '6' }).booking.paymentTimeoutMinutes).toBe(360);
   });
 });
