@@ -1,5 +1,6 @@
 import { computeSlots } from '../domain/availability/slots.js';
 import { calendarValidUntil } from '../domain/availability/slot-validity.js';
+import { formatLocalDate, localDayOf, timeZone } from '../domain/availability/time.js';
 import type { Cache } from '../infra/cache/cache.js';
 import type { Queryable } from '../infra/event-store/postgres-event-store-sql.js';
 import type { AnswerCache } from './answer-cache.js';
@@ -21,15 +22,17 @@ export interface AvailabilityQueryDeps {
  * and expiring holds need no background rewrite. Cached twice, both keyed on the therapist's calendar
  * revision (bumped by every projected change, so a change is seen by the very next query): the facts
  * of a range, and the computed answer for as long as its statuses cannot change with time.
+ * Without a range, the next 7 days from today in the therapist's zone.
  */
 export async function availabilityJson(
   deps: AvailabilityQueryDeps,
   therapist: { id: string } | { slug: string },
-  range: { startDate: string; endDate: string },
+  asked: { startDate: string; endDate: string } | undefined,
   now: Date,
 ): Promise<string> {
   const head = await calendarHead(deps.pool, therapist);
   const nowMs = now.getTime();
+  const range = asked ?? nextWeek(head.policies.timezone, nowMs);
   const freshness = (cached: boolean) => JSON.stringify({ position: head.position, calendarRevision: head.calendarRevision, cached });
   const key = `${head.therapistId}:${head.calendarRevision}:${range.startDate}:${range.endDate}`;
   const answered = deps.answers?.get(key, nowMs);
@@ -41,4 +44,11 @@ export async function availabilityJson(
   const rest = JSON.stringify({ therapistId: head.therapistId, timezone: calendar.timezone, start: range.startDate, end: range.endDate, days: calendar.days }).slice(1);
   deps.answers?.set(key, rest, calendarValidUntil(facts, calendar, nowMs, nowMs + deps.ttlSeconds * 1000));
   return `{"freshness":${freshness(cached)},${rest}`;
+}
+
+export const DEFAULT_RANGE_DAYS = 7;
+
+function nextWeek(zone: string, nowMs: number): { startDate: string; endDate: string } {
+  const today = localDayOf(timeZone(zone), nowMs);
+  return { startDate: formatLocalDate(today), endDate: formatLocalDate(today + DEFAULT_RANGE_DAYS - 1) };
 }

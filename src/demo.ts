@@ -1,25 +1,46 @@
+import { defineWeeklySchedule, type WeeklyBlock } from '../commands/availability.js';
+import { systemCaller } from '../commands/caller.js';
 import { registerTherapist } from '../commands/register-therapist.js';
+import { requireRegistered } from '../domain/therapist/registered.js';
+import { therapistStream } from '../domain/therapist/streams.js';
 import { issueTherapistToken } from '../infra/http/auth.js';
 import type { Services } from './services.js';
 
 export const DEMO_SLUG = 'demo';
 
+/** A realistic week, so the first availability query a newcomer makes shows bookable slots: Monday to Friday, 09:00–12:00 and 14:00–18:00. */
+export const DEMO_WEEK: readonly WeeklyBlock[] = [1, 2, 3, 4, 5].flatMap((dayOfWeek) => [
+  { dayOfWeek, startTime: '09:00', endTime: '12:00' },
+  { dayOfWeek, startTime: '14:00', endTime: '18:00' },
+]);
+
 /**
- * A therapist a newcomer can book against at once. Registered on first start; each start issues
- * a fresh token (tokens are stored hashed, so an old one cannot be shown again).
+ * A therapist a newcomer can book against at once. Registered on first start, with DEMO_WEEK as
+ * its schedule (also given to a demo left without any by an older version); each start issues a
+ * fresh token (tokens are stored hashed, so an old one cannot be shown again).
  */
 export async function seedDemoTherapist(services: Services): Promise<{ id: string; slug: string; token: string; created: boolean }> {
   const existing = await services.db<{ therapist_id: string; slug: string }>('app.therapist_slugs').where('slug', DEMO_SLUG).first();
-  if (existing) {
-    // Only the newest printed token works: earlier starts' tokens are revoked, not left lying around.
-    await services.db('app.therapist_credentials').where({ therapist_id: existing.therapist_id, label: 'demo' }).whereNull('revoked_at').update({ revoked_at: services.db.fn.now() });
-    const token = await issueTherapistToken(services.db, existing.therapist_id, 'demo');
-    return { id: existing.therapist_id, slug: DEMO_SLUG, token, created: false };
+  const seeded = existing
+    ? { id: existing.therapist_id, token: await reissueToken(services, existing.therapist_id), created: false }
+    : {
+        ...(await registerTherapist(
+          services,
+          { name: 'Lic. María Demo', slug: DEMO_SLUG, email: 'demo@psicopay.example', timezone: services.config.defaultTimezone, sessionPrice: 15000 },
+          { kind: 'system', job: 'demo-seed' },
+        )),
+        created: true,
+      };
+  const { state } = await services.therapists.load(therapistStream(seeded.id));
+  if (requireRegistered(state).rules.length === 0) {
+    const { position } = await defineWeeklySchedule(services, seeded.id, DEMO_WEEK, systemCaller('demo-seed'));
+    await services.settle(position);
   }
-  const registered = await registerTherapist(
-    services,
-    { name: 'Lic. María Demo', slug: DEMO_SLUG, email: 'demo@psicopay.example', timezone: services.config.defaultTimezone, sessionPrice: 15000 },
-    { kind: 'system', job: 'demo-seed' },
-  );
-  return { ...registered, created: true };
+  return { id: seeded.id, slug: DEMO_SLUG, token: seeded.token, created: seeded.created };
+}
+
+/** Only the newest printed token works: earlier starts' tokens are revoked, not left lying around. */
+async function reissueToken(services: Services, therapistId: string): Promise<string> {
+  await services.db('app.therapist_credentials').where({ therapist_id: therapistId, label: 'demo' }).whereNull('revoked_at').update({ revoked_at: services.db.fn.now() });
+  return issueTherapistToken(services.db, therapistId, 'demo');
 }

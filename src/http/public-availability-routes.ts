@@ -17,12 +17,18 @@ const availabilityQuery = z
   .object({
     therapistId: uuidParam('Must be a therapist id (UUID)').optional(),
     slug: slug.optional(),
-    start: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date'),
-    end: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date'),
+    // Both or neither: without them, the next 7 days from today in the therapist's zone.
+    start: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date').optional(),
+    end: localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date').optional(),
   })
   .superRefine((q, ctx) => {
     if (!q.therapistId && !q.slug) ctx.addIssue({ code: 'custom', path: ['therapistId'], message: 'Give therapistId or slug' });
     if (q.therapistId && q.slug) ctx.addIssue({ code: 'custom', path: ['slug'], message: 'Give therapistId or slug, not both' });
+    if ((q.start === undefined) !== (q.end === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [q.start === undefined ? 'start' : 'end'], message: 'Give start and end together, or neither (the next 7 days)' });
+      return;
+    }
+    if (q.start === undefined || q.end === undefined) return;
     const [first, last] = [parseLocalDate(q.start), parseLocalDate(q.end)];
     if (first === null || last === null) return;
     if (last < first) ctx.addIssue({ code: 'custom', path: ['end'], message: 'Must not be before start' });
@@ -37,7 +43,8 @@ export function publicAvailabilityRoutes(services: Services): Router {
   router.get('/api/public/availability', rateLimits(services).publicAvailability, async (req, res) => {
     const q = parseQuery(availabilityQuery, req.query);
     const therapist = q.therapistId ? { id: q.therapistId } : { slug: q.slug ?? '' };
-    const json = await availabilityJson(services.availabilityQuery, therapist, { startDate: q.start, endDate: q.end }, services.clock.now());
+    const range = q.start !== undefined && q.end !== undefined ? { startDate: q.start, endDate: q.end } : undefined;
+    const json = await availabilityJson(services.availabilityQuery, therapist, range, services.clock.now());
     res.setHeader('Cache-Control', 'no-store');
     res.type('application/json').send(json);
   });

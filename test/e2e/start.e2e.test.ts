@@ -73,6 +73,19 @@ describe('npm start on a fresh machine', () => {
       await expect.poll(async () => (await request(first.baseUrl, 'GET', '/ready')).status, { timeout: 30_000 }).toBe(200);
       await expect.poll(async () => (await request(first.baseUrl, 'GET', '/api/public/therapists/demo')).json, { timeout: 10_000 }).toMatchObject({ id: first.demo.id, slug: 'demo' });
 
+      // A newcomer's first query: the demo's next 7 days, with no dates given, already show bookable slots.
+      const week = await request(first.baseUrl, 'GET', '/api/public/availability?slug=demo');
+      expect(week.status).toBe(200);
+      const days = week.json.days as { date: string; slots: { time: string; status: string }[] }[];
+      expect(days).toHaveLength(7);
+      const open = days.flatMap((d) => d.slots.filter((s) => s.status === 'available').map((s) => ({ date: d.date, time: s.time })));
+      expect(open.length).toBeGreaterThan(0);
+      const slot = open[0] ?? { date: '', time: '' };
+      const booked = await request(first.baseUrl, 'POST', '/api/public/bookings', {
+        body: { therapistId: first.demo.id, patientName: 'Juan Pérez', patientEmail: 'juan@example.com', patientPhone: '+54 9 11 1234-5678', requestedDate: slot.date, requestedTime: slot.time, paymentMethod: 'bank_transfer' },
+      });
+      expect(booked.status).toBe(201);
+
       // The CLI joins the embedded database the running service started in the same DATA_DIR.
       const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'therapist', 'create', '--name', 'Lic. Ana', '--slug', 'lic-ana', '--email', 'ana@example.com'], {
         env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
