@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/clock.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { aTherapist } from '../support/therapists.js';
@@ -27,6 +27,8 @@ describe('Availability API: from a weekly schedule to the public calendar', () =
   afterAll(async () => {
     await service.close();
   });
+  // Every specification starts at NOW, wherever the one before left the clock (also when it failed half-way).
+  beforeEach(() => clock.set(NOW));
 
   const publicDays = async (query: string): Promise<DayJson[]> => {
     const res = await service.request('GET', `/api/public/availability?${query}`);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/clock.js';
 import { sweepBookingDeadlines } from '../../commands/booking-expiry.js';
-import { startTestService, type TestResponse, type TestService } from '../support/service.js';
+import { startTestService, type TestService } from '../support/service.js';
 import { aTherapist } from '../support/therapists.js';
 import { bookingBody, MONDAY_8AM, openTherapist as openCalendar } from '../support/calendar-fixtures.js';
 
@@ -11,6 +11,18 @@ const MINUTE = 60_000;
 interface Slot {
   time: string;
   status: string;
+}
+
+/** What the booking specifications ask of a running service. */
+function bookingHelpers(service: () => TestService) {
+  return {
+    openTherapist: () => openCalendar(service(), { sessionPrice: 18000 }),
+    slotStatus: async (therapistId: string, time: string): Promise<string | undefined> => {
+      const res = await service().request('GET', `/api/public/availability?therapistId=${therapistId}&start=2027-03-02&end=2027-03-02`);
+      return ((res.json.days as { slots: Slot[] }[])[0]?.slots ?? []).find((s) => s.time === time)?.status;
+    },
+    eventsOf: async (therapistId: string) => (await service().services.store.readStream(`therapist-${therapistId}`)).map((e) => e.type),
+  };
 }
 
 describe('Booking API: request, hold, payment, confirmation, cancellation and expiry', () => {
@@ -23,13 +35,10 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
   afterAll(async () => {
     await service.close();
   });
+  // Every specification starts at NOW, wherever the one before left the clock (also when it failed half-way).
+  beforeEach(() => clock.set(NOW));
 
-  const openTherapist = () => openCalendar(service, { sessionPrice: 18000 });
-  const slotStatus = async (therapistId: string, time: string): Promise<string | undefined> => {
-    const res = await service.request('GET', `/api/public/availability?therapistId=${therapistId}&start=2027-03-02&end=2027-03-02`);
-    return ((res.json.days as { slots: Slot[] }[])[0]?.slots ?? []).find((s) => s.time === time)?.status;
-  };
-  const eventsOf = async (therapistId: string) => (await service.services.store.readStream(`therapist-${therapistId}`)).map((e) => e.type);
+  const { openTherapist, slotStatus, eventsOf } = bookingHelpers(() => service);
 
   it('takes a patient from request to payment to a confirmed session the therapist sees, with the slot booked', async () => {
     const therapist = await openTherapist();
@@ -69,34 +78,6 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     expect(again.status).toBe(409);
     expect(again.json).toMatchObject({ code: 'booking_already_confirmed' });
     expect((await eventsOf(therapist.id)).filter((t) => t === 'SessionScheduled')).toHaveLength(1);
-    clock.set(NOW);
-  });
-
-  it('locks an unpaid slot, frees it when the hold ends, and expires the request after an hour (clock injected)', async () => {
-    const therapist = await openTherapist();
-    const requested = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '11:00') });
-    const id = String(requested.json.id);
-    expect(await slotStatus(therapist.id, '11:00')).toBe('locked');
-
-    clock.advance(10 * MINUTE + 1);
-    // The query applies the hold's expiry itself: no event is needed for the slot to come back.
-    expect(await slotStatus(therapist.id, '11:00')).toBe('available');
-    expect(await sweepBookingDeadlines(service.services)).toMatchObject({ holdsReleased: 1, expired: 0 });
-    expect(await eventsOf(therapist.id)).toContain('BookingHoldExpired');
-
-    clock.advance(50 * MINUTE);
-    expect(await sweepBookingDeadlines(service.services)).toMatchObject({ expired: 1 });
-    await expect.poll(async () => (await service.request('GET', `/api/public/bookings/${id}`)).json.status).toBe('expired');
-    const confirm = await service.request('POST', `/api/bookings/${id}/confirm`, { token: therapist.token });
-    expect(confirm.status).toBe(409);
-    expect(confirm.json).toMatchObject({ code: 'booking_expired' });
-
-    // A day later the request leaves the working read model; the history keeps it.
-    clock.advance(25 * 60 * MINUTE);
-    expect((await sweepBookingDeadlines(service.services)).purged).toBeGreaterThanOrEqual(1);
-    expect((await service.request('GET', `/api/public/bookings/${id}`)).status).toBe(404);
-    expect(await eventsOf(therapist.id)).toEqual(expect.arrayContaining(['BookingRequested', 'BookingHoldExpired', 'BookingExpired']));
-    clock.set(NOW);
   });
 
   it('lets the patient cancel with the token handed out at booking, and no one else', async () => {
@@ -237,11 +218,11 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     expect((await service.request('POST', `/api/sessions/${sessionId}/no-show`, { token: therapist.token })).status).toBe(409);
     const sessions = await service.request('GET', '/api/sessions?from=2027-03-02T00:00:00Z&to=2027-03-03T00:00:00Z', { token: therapist.token });
     expect(sessions.json.sessions).toEqual([expect.objectContaining({ id: sessionId, status: 'completed' })]);
-    clock.set(NOW);
   });
 });
 
-describe('Booking under contention (real PostgreSQL, real HTTP)', () => {
+/** A service of its own: the sweep counts every due request in the database, so no other specification's may be there. */
+describe('Booking expiry: the hold, then the request, end with the clock', () => {
   let service: TestService;
   const clock = new ManualClock(NOW);
   beforeAll(async () => {
@@ -250,38 +231,33 @@ describe('Booking under contention (real PostgreSQL, real HTTP)', () => {
   afterAll(async () => {
     await service.close();
   });
+  beforeEach(() => clock.set(NOW));
 
-  const post = (body: unknown): Promise<TestResponse> => service.request('POST', '/api/public/bookings', { body });
+  const { openTherapist, slotStatus, eventsOf } = bookingHelpers(() => service);
 
-  it('gives one slot to exactly one of 200 simultaneous requests; the rest get 409, none a 5xx', async () => {
-    const therapist = await aTherapist(service.services);
-    await service.request('POST', '/api/availability/rules', { token: therapist.token, body: { rules: [{ dayOfWeek: 2, startTime: '09:00', endTime: '12:00' }] } });
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        post({ therapistId: therapist.id, patientName: `Paciente ${i}`, patientEmail: `p${i}@example.com`, patientPhone: `+54911${String(i).padStart(8, '0')}`, requestedDate: '2027-03-02', requestedTime: '10:00', paymentMethod: 'bank_transfer' }),
-      ),
-    );
-    const statuses = answers.map((a) => a.status);
-    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(199);
-    const events = await service.services.store.readStream(`therapist-${therapist.id}`);
-    expect(events.filter((e) => e.type === 'BookingRequested')).toHaveLength(1);
-  });
+  it('locks an unpaid slot, frees it when the hold ends, and expires the request after an hour (clock injected)', async () => {
+    const therapist = await openTherapist();
+    const requested = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '11:00') });
+    const id = String(requested.json.id);
+    expect(await slotStatus(therapist.id, '11:00')).toBe('locked');
 
-  it('books 200 different slots of one therapist at once: contention on the stream is absorbed, all 201', async () => {
-    const therapist = await aTherapist(service.services);
-    await service.request('POST', '/api/availability/rules', { token: therapist.token, body: { rules: [0, 1, 2, 3, 4, 5, 6].map((d) => ({ dayOfWeek: d, startTime: '08:00', endTime: '20:00' })) } });
-    const slots: { date: string; time: string }[] = [];
-    const calendar = await service.request('GET', `/api/public/availability?therapistId=${therapist.id}&start=2027-03-02&end=2027-03-25`);
-    for (const day of calendar.json.days as { date: string; slots: Slot[] }[]) {
-      for (const slot of day.slots) if (slot.status === 'available' && slots.length < 200) slots.push({ date: day.date, time: slot.time });
-    }
-    expect(slots).toHaveLength(200);
-    const answers = await Promise.all(
-      slots.map((slot, i) =>
-        post({ therapistId: therapist.id, patientName: `Paciente ${i}`, patientEmail: `q${i}@example.com`, patientPhone: `+54922${String(i).padStart(8, '0')}`, requestedDate: slot.date, requestedTime: slot.time, paymentMethod: 'mercadopago' }),
-      ),
-    );
-    expect(answers.map((a) => a.status).filter((s) => s !== 201)).toEqual([]);
+    clock.advance(10 * MINUTE + 1);
+    // The query applies the hold's expiry itself: no event is needed for the slot to come back.
+    expect(await slotStatus(therapist.id, '11:00')).toBe('available');
+    expect(await sweepBookingDeadlines(service.services)).toMatchObject({ holdsReleased: 1, expired: 0 });
+    expect(await eventsOf(therapist.id)).toContain('BookingHoldExpired');
+
+    clock.advance(50 * MINUTE);
+    expect(await sweepBookingDeadlines(service.services)).toMatchObject({ expired: 1 });
+    await expect.poll(async () => (await service.request('GET', `/api/public/bookings/${id}`)).json.status, { timeout: 20_000 }).toBe('expired');
+    const confirm = await service.request('POST', `/api/bookings/${id}/confirm`, { token: therapist.token });
+    expect(confirm.status).toBe(409);
+    expect(confirm.json).toMatchObject({ code: 'booking_expired' });
+
+    // A day later the request leaves the working read model; the history keeps it.
+    clock.advance(25 * 60 * MINUTE);
+    expect((await sweepBookingDeadlines(service.services)).purged).toBeGreaterThanOrEqual(1);
+    expect((await service.request('GET', `/api/public/bookings/${id}`)).status).toBe(404);
+    expect(await eventsOf(therapist.id)).toEqual(expect.arrayContaining(['BookingRequested', 'BookingHoldExpired', 'BookingExpired']));
   });
 });

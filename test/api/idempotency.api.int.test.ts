@@ -20,7 +20,7 @@ describe('Idempotency keys on public bookings', () => {
   const book = (body: unknown, key: string) => service.request('POST', '/api/public/bookings', { body, headers: { 'Idempotency-Key': key } });
   const row = (id: unknown) => service.services.db('read.booking_requests').where({ id: String(id) }).first<{ therapist_id: string; patient_name: string } | undefined>();
   const eventuallyRow = async (id: unknown) => {
-    await expect.poll(() => row(id)).toBeTruthy();
+    await expect.poll(() => row(id), { timeout: 20_000 }).toBeTruthy();
     return row(id);
   };
   const ana = { patientName: 'Ana Gómez', patientEmail: 'ana@example.org', patientPhone: '+5491100000002' };

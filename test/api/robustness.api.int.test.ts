@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/clock.js';
 import { sweepBookingDeadlines } from '../../commands/booking-expiry.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -16,6 +16,8 @@ describe('Robustness at the edges of the booking API', () => {
   afterAll(async () => {
     await service.close();
   });
+  // Every specification starts at NOW, wherever the one before left the clock (also when it failed half-way).
+  beforeEach(() => clock.set(NOW));
 
   const openTherapist = () => openCalendar(service);
   const body = (therapistId: string, extra: Record<string, unknown> = {}) => bookingBody(therapistId, '10:00', extra);
@@ -32,7 +34,6 @@ describe('Robustness at the edges of the booking API', () => {
     expect(await status10(therapist.id)).toBe('available');
     expect((await service.request('POST', `/api/bookings/${id}/payment-received`, { token: therapist.token })).json).toMatchObject({ status: 'payment_processing' });
     expect(await status10(therapist.id)).toBe('locked');
-    clock.set(NOW);
   });
 
   it('finds its own booking when a keyed request is retried after its answer was lost', async () => {

@@ -221,8 +221,10 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractSt
         const subscription = store().subscribe(recorder.handle, { after: checkpoint.position });
         try {
           await recorder.waitFor(2, subscription);
-          await sleep(100);
-          expect(recorder.received.map((e) => e.eventId)).toEqual(later);
+          // Delivery is in log order: once an event appended after all the others is in, nothing earlier can still come.
+          const [last] = await appendAll(store(), stream, 1, ExpectedRevision.exact(3));
+          await recorder.waitFor(3, subscription);
+          expect(recorder.received.map((e) => e.eventId)).toEqual([...later, last]);
         } finally {
           await subscription.close();
         }
@@ -266,12 +268,19 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractSt
         const stream = uniqueStream('closing');
         const recorder = new Recorder((id) => id === stream);
         const subscription = store().subscribe(recorder.handle, { after: await store().headPosition() });
-        await store().append(stream, events(1), ExpectedRevision.noStream);
+        const first = await store().append(stream, events(1), ExpectedRevision.noStream);
         await recorder.waitFor(1, subscription);
         await subscription.close();
         await expect(subscription.done).resolves.toBeUndefined();
-        await store().append(stream, events(1), ExpectedRevision.exact(0));
-        await sleep(300);
+        // A live subscription from the same place sees the next event: had the closed one gone on, it would have too.
+        const witness = new Recorder((id) => id === stream);
+        const watching = store().subscribe(witness.handle, { after: first.position });
+        try {
+          const [next] = await appendAll(store(), stream, 1, ExpectedRevision.exact(0));
+          expect((await witness.waitFor(1, watching)).map((e) => e.eventId)).toEqual([next]);
+        } finally {
+          await watching.close();
+        }
         expect(recorder.received).toHaveLength(1);
       });
     });

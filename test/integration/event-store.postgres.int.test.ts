@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpectedRevision, comparePositions } from '../../infra/event-store/event-store.js';
 import { PostgresEventStore, appendInTransaction, ensureEventStoreSchema } from '../../infra/event-store/postgres-event-store.js';
-import { Recorder, anEvent, sleep, uniqueStream } from '../contract/event-store-contract-support.js';
+import { Recorder, anEvent, uniqueStream } from '../contract/event-store-contract-support.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { createTestDatabase } from '../support/database.js';
 
@@ -18,6 +18,37 @@ eventStoreContract('PostgreSQL', async () => {
   };
 });
 
+/** Waits are for conditions, with a deadline far beyond what a loaded machine needs; never for a span of time. */
+const WAIT = { timeout: 20_000, interval: 20 };
+
+/**
+ * Counts the queries the pool answers from now on. While a test holds still, they are all the
+ * subscriber's reads of the log: how a test knows it has looked, which it cannot see otherwise.
+ */
+function countAnsweredQueries(pool: pg.Pool): { answered: () => number; stop: () => void } {
+  let answered = 0;
+  // A pooled query releases its client once answered.
+  const onRelease = (): void => {
+    answered++;
+  };
+  pool.on('release', onRelease);
+  return { answered: () => answered, stop: () => pool.off('release', onRelease) };
+}
+
+/**
+ * A pool whose connections a dropped database may terminate once the test has ended it. pool.end()
+ * resolves as soon as it has asked its connections to close, so DROP DATABASE ... WITH (FORCE) can
+ * terminate one still closing, and an idle connection's error with no listener is an uncaught
+ * exception in whichever test runs then. That one is expected; any other error still fails the run.
+ */
+function testPool(url: string, max: number): pg.Pool {
+  const p = new pg.Pool({ connectionString: url, max });
+  p.on('error', (error) => {
+    if (!p.ending) throw error;
+  });
+  return p;
+}
+
 describe('PostgreSQL event store, beyond the contract', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: pg.Pool;
@@ -25,7 +56,7 @@ describe('PostgreSQL event store, beyond the contract', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('event_store_pg');
-    pool = new pg.Pool({ connectionString: database.url, max: 6 });
+    pool = testPool(database.url, 6);
     await ensureEventStoreSchema(pool);
     store = new PostgresEventStore(pool, { pollIntervalMs: 50 });
   });
@@ -34,6 +65,10 @@ describe('PostgreSQL event store, beyond the contract', () => {
     await pool.end();
     await database.drop();
   });
+
+  /** Backends of this test's database that hold the subscriptions' LISTEN (a destroyed client's may linger a moment). */
+  const listeners = async (): Promise<{ pid: number; state: string }[]> =>
+    (await pool.query<{ pid: number; state: string }>(`SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN event_store_appended'`)).rows;
 
   it('holds a subscriber back at a transaction that commits late, then delivers its events before the later ones', async () => {
     const [slowStream, fastStream] = [uniqueStream('slow'), uniqueStream('fast')];
@@ -50,7 +85,12 @@ describe('PostgreSQL event store, beyond the contract', () => {
       expect(comparePositions(slowAppend.position, fastAppend.position)).toBe(-1);
 
       // The fast commit notified the subscriber and several polls went by: still nothing may pass.
-      await sleep(400);
+      const reads = countAnsweredQueries(pool);
+      try {
+        await expect.poll(() => reads.answered(), WAIT).toBeGreaterThanOrEqual(4);
+      } finally {
+        reads.stop();
+      }
       expect(recorder.received).toEqual([]);
       expect((await store.readAll({ after })).filter((e) => e.streamId === fastStream)).toEqual([]);
 
@@ -74,9 +114,11 @@ describe('PostgreSQL event store, beyond the contract', () => {
       const keptEvent = anEvent();
       await store.append(kept, [keptEvent], ExpectedRevision.noStream);
       await client.query('ROLLBACK');
-      const received = await recorder.waitFor(1, subscription);
-      await sleep(200);
-      expect(received.map((e) => e.eventId)).toEqual([keptEvent.eventId]);
+      // Delivery is in log order: once an event appended after all of them is in, nothing before it can still come.
+      const last = anEvent();
+      await store.append(kept, [last], ExpectedRevision.exact(0));
+      const received = await recorder.waitFor(2, subscription);
+      expect(received.map((e) => e.eventId)).toEqual([keptEvent.eventId, last.eventId]);
       expect(await store.readStream(doomed)).toEqual([]);
     } finally {
       client.release();
@@ -85,8 +127,11 @@ describe('PostgreSQL event store, beyond the contract', () => {
   });
 
   it('stops a subscription whose connection is dropped with a rejected done, without crashing the process', async () => {
+    // The connections of earlier subscriptions are destroyed on close, but their backends may not have gone yet.
+    await expect.poll(listeners, WAIT).toEqual([]);
     const subscription = store.subscribe(() => Promise.resolve(), { after: await store.headPosition() });
-    await sleep(150);
+    // Until its LISTEN has been answered there is no backend to terminate.
+    await expect.poll(async () => (await listeners()).map((l) => l.state), WAIT).toEqual(['idle']);
     const killed = await pool.query<{ killed: boolean }>(
       `SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity
        WHERE datname = current_database() AND query = 'LISTEN event_store_appended'`,
@@ -98,7 +143,7 @@ describe('PostgreSQL event store, beyond the contract', () => {
 
   it('creates its schema safely when several processes start at once', async () => {
     const fresh = await createTestDatabase('event_store_schema');
-    const pools = Array.from({ length: 4 }, () => new pg.Pool({ connectionString: fresh.url, max: 1 }));
+    const pools = Array.from({ length: 4 }, () => testPool(fresh.url, 1));
     try {
       await Promise.all(pools.map((p) => ensureEventStoreSchema(p)));
       await Promise.all(pools.map((p) => ensureEventStoreSchema(p)));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../commands/command-handler.js';
 import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
@@ -45,25 +46,37 @@ describe('Snapshots of a long therapist stream', () => {
       snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: 100, revive: reviveTherapistState },
     });
 
-  it('lets a cold process fold only the events after the latest snapshot, to the same state', async () => {
-    const stream = 'therapist-00000000-0000-4000-8000-000000000001';
+  /**
+   * A therapist stream of its own with 451 events (revision 450), written by a handler that snapshots
+   * every 100; resolves once the last snapshot (revision 399) is stored, with the state the writer folded.
+   */
+  const aLongStream = async () => {
+    const therapistId = randomUUID();
+    const stream = `therapist-${therapistId}`;
+    const slug = `largo-${therapistId.slice(0, 8)}`;
     const writer = handler(store);
-    await writer.handle(stream, { type: 'RegisterTherapist', therapistId: '00000000-0000-4000-8000-000000000001', name: 'Lic. Largo', slug: 'largo', email: 'l@example.com', timezone: 'America/Argentina/Buenos_Aires', sessionPrice: 15000, now: new Date('2027-01-01T00:00:00Z') }, metadata);
+    await writer.handle(stream, { type: 'RegisterTherapist', therapistId, name: 'Lic. Largo', slug, email: `${slug}@example.com`, timezone: 'America/Argentina/Buenos_Aires', sessionPrice: 15000, now: new Date('2027-01-01T00:00:00Z') }, metadata);
     for (let i = 0; i < 450; i++) {
       await writer.handle(stream, { type: 'ChangeBookingPolicies', changes: { bufferAfterMinutes: i % 2 === 0 ? 15 : 10 } }, metadata);
     }
     const expected = await writer.load(stream);
     expect(expected.revision).toBe(450);
-    await expect.poll(async () => (await new PostgresSnapshotStore(db).load(stream, THERAPIST_STATE_VERSION))?.revision).toBe(399);
+    // Snapshots are saved in the background: wait for the newest, not for a span of time.
+    await expect.poll(async () => (await new PostgresSnapshotStore(db).load(stream, THERAPIST_STATE_VERSION))?.revision, { timeout: 20_000 }).toBe(399);
+    return { stream, expected };
+  };
 
+  it('lets a cold process fold only the events after the latest snapshot, to the same state', async () => {
+    const { stream, expected } = await aLongStream();
     const cold = counting(store);
     const loaded = await handler(cold.store).load(stream);
     expect(loaded).toEqual(expected);
-    expect(cold.read()).toBe(51);
+    // The snapshot's own event (399), which the fold reads to prove the store still holds it, then the 51 after it.
+    expect(cold.read()).toBe(52);
   });
 
   it('ignores a snapshot of another state version and folds from the start', async () => {
-    const stream = 'therapist-00000000-0000-4000-8000-000000000001';
+    const { stream } = await aLongStream();
     const cold = counting(store);
     const other = new CommandHandler(cold.store, therapistDecider, therapistEventCodec, {
       snapshots: { store: new PostgresSnapshotStore(db), stateVersion: 'therapist-state-0', every: 1000, revive: reviveTherapistState },
