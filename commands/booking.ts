@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { NotFound } from '../domain/shared/domain-error.js';
+import { DomainError, NotFound } from '../domain/shared/domain-error.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
-import type { LogPosition } from '../infra/event-store/event-store.js';
+import { comparePositions, type LogPosition } from '../infra/event-store/event-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
-import { findOrRegisterPatient } from './patients.js';
+import { recordPatientOfBooking, releaseReservation, resolvePatient } from './patients.js';
 
 export interface BookingRequestInput {
   readonly therapistId: string;
@@ -44,14 +44,14 @@ export async function requestBooking(
   bookingId: string = randomUUID(),
 ): Promise<{ answer: BookingRequestAnswer; position: LogPosition | undefined }> {
   const patientToken = ctx.patientTokens.tokenFor(bookingId);
+  const contact = await ctx.keys.sealBookingContact(input.therapistId, bookingId, { ...input.patient, reasonForConsultation: input.reasonForConsultation });
   const result = await ctx.therapists.handle(
     therapistStream(input.therapistId),
     {
       type: 'RequestBooking',
       bookingId,
-      patient: input.patient,
+      contact,
       isNewPatient: input.isNewPatient,
-      reasonForConsultation: input.reasonForConsultation,
       paymentMethod: input.paymentMethod,
       requestedDate: input.requestedDate,
       requestedTime: input.requestedTime,
@@ -61,7 +61,11 @@ export async function requestBooking(
       now: ctx.clock.now(),
     },
     { ...metadataOf(caller), actor: { kind: 'patient', bookingId } },
-  );
+  ).catch(async (error: unknown) => {
+    // Refused: nothing was appended, so the contact's key seals nothing (a retry makes it anew).
+    if (error instanceof DomainError) await ctx.keys.discardBookingKey(bookingId);
+    throw error;
+  });
   const booking = requireRegistered(result.state).bookings[bookingId];
   if (!booking) throw new Error('The booking request was decided but is not in the stream state');
   // The booking exists now; a deadline job that could not be stored is caught by the minute sweep.
@@ -109,12 +113,17 @@ export async function confirmBooking(ctx: CommandContext, therapistId: string, b
   const stream = therapistStream(therapistId);
   const current = requireRegistered((await ctx.therapists.load(stream)).state).bookings[bookingId];
   if (!current) throw new NotFound('booking', bookingId);
-  // Only an open request gets a patient record; anything else is refused by the decider below.
-  const patientId = current.status === 'pending_payment' || current.status === 'payment_processing'
-    ? (await findOrRegisterPatient(ctx, therapistId, current.patient, bookingId, caller)).patientId
-    : randomUUID();
-  const result = await ctx.therapists.handle(stream, { type: 'ConfirmBooking', bookingId, sessionId: randomUUID(), patientId, now: ctx.clock.now() }, metadataOf(caller));
-  return { booking: bookingIn(result.state, bookingId), position: result.position };
+  // Only an open request is resolved to a patient; anything else is refused by the decider below.
+  const resolution = current.status === 'pending_payment' || current.status === 'payment_processing' ? await resolvePatient(ctx, therapistId, current) : undefined;
+  const result = await ctx.therapists
+    .handle(stream, { type: 'ConfirmBooking', bookingId, sessionId: randomUUID(), patientId: resolution?.patientId ?? randomUUID(), now: ctx.clock.now() }, metadataOf(caller))
+    .catch(async (error: unknown) => {
+      if (resolution) await releaseReservation(ctx, therapistId, resolution);
+      throw error;
+    });
+  // The patient record exists only once the booking is confirmed; the answer waits for it too.
+  const patientPosition = resolution && result.events.some((e) => e.type === 'BookingConfirmed') ? await recordPatientOfBooking(ctx, therapistId, current, resolution, caller) : undefined;
+  return { booking: bookingIn(result.state, bookingId), position: later(result.position, patientPosition) };
 }
 
 export async function cancelBooking(
@@ -150,4 +159,9 @@ function bookingIn(state: Parameters<typeof requireRegistered>[0], bookingId: st
   const booking = requireRegistered(state).bookings[bookingId];
   if (!booking) throw new NotFound('booking', bookingId);
   return booking;
+}
+
+function later(a: LogPosition | undefined, b: LogPosition | undefined): LogPosition | undefined {
+  if (!a || !b) return a ?? b;
+  return comparePositions(a, b) >= 0 ? a : b;
 }

@@ -5,6 +5,7 @@ import type { TherapistCommand } from '../domain/therapist/therapist-commands.js
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import type { TherapistState } from '../domain/therapist/therapist-state.js';
 import type { Clock } from '../infra/clock.js';
+import type { KeyStore } from '../infra/crypto/key-store.js';
 import type { BookingTimes, ExpiryScheduler } from './booking-expiry.js';
 import type { CommandHandler } from './command-handler.js';
 import type { PatientTokens } from './patient-tokens.js';
@@ -15,6 +16,8 @@ export interface CommandContext {
   readonly patients: CommandHandler<PatientCommand, PatientState, PatientEvent>;
   readonly clock: Clock;
   readonly patientTokens: PatientTokens;
+  /** Seals and opens personal data; destroys it when a patient is forgotten. */
+  readonly keys: KeyStore;
   readonly bookingTimes: BookingTimes;
   readonly expiry: ExpiryScheduler;
   /** Failures of work that must not fail the command (it has a fallback): logged. */

@@ -1,57 +1,96 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { patientStream } from '../domain/patient/patient-events.js';
+import type { BookingInState } from '../domain/therapist/therapist-state.js';
+import type { BlindIndexes } from '../infra/crypto/key-store.js';
+import type { LogPosition } from '../infra/event-store/event-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
 
-export interface PatientContact {
-  readonly name: string;
-  /** Normalised: lower-case e-mail, E.164 phone. */
-  readonly email: string;
-  readonly phone: string;
+/** Who a booking being confirmed belongs to: an existing patient (and how they were recognised), or a new one. */
+export interface PatientResolution {
+  readonly patientId: string;
+  readonly matchedBy: 'phone' | 'email' | null;
+  /** This resolution reserved the identity rows of a new patient: release them if the confirmation is refused. */
+  readonly reserved: boolean;
 }
 
 /**
- * The therapist's patient with this phone, else this e-mail (BR-BK-005, BR-PP-003), else a new
- * patient record on `patient-{id}`. The identity rows are a reservation, like slugs: two
- * confirmations for one new patient racing each other end with one patient, not two.
+ * Finds the therapist's patient with the booking's phone, else its e-mail (BR-BK-005, BR-PP-003),
+ * by blind index (a keyed HMAC; the key store keeps the booking's), or reserves those indexes for a
+ * new patient, like slugs: two confirmations racing for one new patient end with one patient.
  */
-export async function findOrRegisterPatient(
-  ctx: CommandContext,
-  therapistId: string,
-  contact: PatientContact,
-  bookingId: string | null,
-  caller: Caller,
-): Promise<{ patientId: string; created: boolean }> {
-  let patientId = await findPatient(ctx.db, therapistId, contact);
-  const created = patientId === undefined;
-  if (patientId === undefined) {
-    const candidate = randomUUID();
-    const reserved = await ctx.db('app.patient_identities')
-      .insert({ therapist_id: therapistId, kind: 'phone', value: contact.phone, patient_id: candidate })
-      .onConflict(['therapist_id', 'kind', 'value'])
-      .ignore()
-      .returning('patient_id');
-    patientId = reserved.length > 0 ? candidate : ((await findPatient(ctx.db, therapistId, contact)) ?? candidate);
-    await ctx.db('app.patient_identities')
-      .insert({ therapist_id: therapistId, kind: 'email', value: contact.email, patient_id: patientId })
-      .onConflict(['therapist_id', 'kind', 'value'])
-      .ignore();
+export async function resolvePatient(ctx: CommandContext, therapistId: string, booking: BookingInState): Promise<PatientResolution> {
+  const indexes = 'legacy' in booking.contact ? ctx.keys.blindIndexes(therapistId, booking.contact.legacy) : await ctx.keys.blindIndexesOf(booking.contact.keyId);
+  // The booking's key was destroyed (its person forgotten): a new record, findable by nothing.
+  if (!indexes) return { patientId: randomUUID(), matchedBy: null, reserved: false };
+  const found = await findPatient(ctx.db, therapistId, indexes);
+  if (found) return { ...found, reserved: false };
+  const candidate = randomUUID();
+  const reserved = await ctx.db('app.patient_identities')
+    .insert({ therapist_id: therapistId, kind: 'phone', value: indexes.phone, patient_id: candidate })
+    .onConflict(['therapist_id', 'kind', 'value'])
+    .ignore()
+    .returning('patient_id');
+  if (reserved.length === 0) {
+    const winner = await findPatient(ctx.db, therapistId, indexes);
+    if (winner) return { ...winner, reserved: false };
   }
-  // Sent for a found patient too (a no-op once registered): a reservation whose registration was cut
-  // short by a crash gets its patient stream on the next confirmation instead of pointing at nothing.
-  await ctx.patients.handle(
-    patientStream(patientId),
-    { type: 'RegisterPatient', patientId, therapistId, ...contact, bookingId, now: ctx.clock.now() },
-    metadataOf(caller),
-  );
-  return { patientId, created };
+  await ctx.db('app.patient_identities').insert({ therapist_id: therapistId, kind: 'email', value: indexes.email, patient_id: candidate }).onConflict(['therapist_id', 'kind', 'value']).ignore();
+  return { patientId: candidate, matchedBy: null, reserved: true };
 }
 
-async function findPatient(db: Knex, therapistId: string, contact: PatientContact): Promise<string | undefined> {
+/** A refused confirmation leaves no patient behind: its new patient's reservation goes. */
+export async function releaseReservation(ctx: CommandContext, therapistId: string, resolution: PatientResolution): Promise<void> {
+  if (!resolution.reserved) return;
+  await ctx.db('app.patient_identities').where({ therapist_id: therapistId, patient_id: resolution.patientId }).delete();
+}
+
+/**
+ * Records on the patient's stream what the confirmation decided: a new patient registered from the
+ * booking's sealed contact, or the booking linked to the patient it matched (with why). The
+ * booking's data key is linked to the patient, so forgetting them destroys it too.
+ */
+export async function recordPatientOfBooking(ctx: CommandContext, therapistId: string, booking: BookingInState, resolution: PatientResolution, caller: Caller): Promise<LogPosition | undefined> {
+  const stream = patientStream(resolution.patientId);
+  const now = ctx.clock.now();
+  if ('keyId' in booking.contact) await ctx.keys.linkToPatient(booking.contact.keyId, resolution.patientId);
+  // Sent for a matched patient too (a no-op once registered): a reservation whose registration was
+  // cut short by a crash gets its patient stream now instead of pointing at nothing.
+  const registered = await ctx.patients.handle(stream, { type: 'RegisterPatient', patientId: resolution.patientId, therapistId, contact: booking.contact, bookingId: booking.bookingId, now }, metadataOf(caller));
+  if (resolution.matchedBy === null) return registered.position;
+  const linked = await ctx.patients.handle(
+    stream,
+    { type: 'LinkBookingToPatient', patientId: resolution.patientId, therapistId, bookingId: booking.bookingId, matchedBy: resolution.matchedBy, contact: booking.contact, now },
+    metadataOf(caller),
+  );
+  return linked.position ?? registered.position;
+}
+
+/**
+ * BR-PP-005: destroys every data key linked to the patient and their blind indexes, then records
+ * that they were forgotten. Keys first: a crash in between leaves the data unreadable already, and a
+ * retry records the event. Another therapist's patient is not found.
+ */
+export async function forgetPatient(ctx: CommandContext, therapistId: string, patientId: string, caller: Caller) {
+  const stream = patientStream(patientId);
+  const { state } = await ctx.patients.load(stream);
+  if (state.status !== 'registered' || state.therapistId !== therapistId) {
+    // The decider says so in its own words (NotFound), before anything is destroyed.
+    return ctx.patients.handle(stream, { type: 'ForgetPatient', patientId, therapistId, bookingIds: [], now: ctx.clock.now() }, metadataOf(caller));
+  }
+  const bookingIds = await ctx.keys.destroyForPatient(therapistId, patientId);
+  await ctx.db('app.patient_identities').where({ therapist_id: therapistId, patient_id: patientId }).delete();
+  return ctx.patients.handle(stream, { type: 'ForgetPatient', patientId, therapistId, bookingIds, now: ctx.clock.now() }, metadataOf(caller));
+}
+
+async function findPatient(db: Knex, therapistId: string, indexes: BlindIndexes): Promise<{ patientId: string; matchedBy: 'phone' | 'email' } | undefined> {
   const rows = await db<{ kind: string; patient_id: string }>('app.patient_identities')
     .select('kind', 'patient_id')
     .where('therapist_id', therapistId)
-    .whereRaw('(kind, value) IN ((?, ?), (?, ?))', ['phone', contact.phone, 'email', contact.email]);
-  return (rows.find((r) => r.kind === 'phone') ?? rows.find((r) => r.kind === 'email'))?.patient_id;
+    .whereRaw('(kind, value) IN ((?, ?), (?, ?))', ['phone', indexes.phone, 'email', indexes.email]);
+  const byPhone = rows.find((r) => r.kind === 'phone');
+  if (byPhone) return { patientId: byPhone.patient_id, matchedBy: 'phone' };
+  const byEmail = rows.find((r) => r.kind === 'email');
+  return byEmail ? { patientId: byEmail.patient_id, matchedBy: 'email' } : undefined;
 }

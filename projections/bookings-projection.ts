@@ -1,5 +1,8 @@
+import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
+import type { BookingContact } from '../domain/shared/personal-data.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
+import type { ContactOpener } from './contact-opener.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
@@ -15,15 +18,19 @@ const HANDLES = [
   'SessionCompleted',
   'SessionMarkedNoShow',
   'SessionCancelled',
-] as const satisfies readonly TherapistEvent['type'][];
-type Handled = (typeof HANDLES)[number];
+  'PatientForgotten',
+] as const satisfies readonly (TherapistEvent | PatientEvent)['type'][];
+type Handled = Exclude<(typeof HANDLES)[number], 'PatientForgotten'>;
+
+/** What a forgotten person's booking rows keep of them: nothing but the flag. */
+const FORGOTTEN = { patient_name: null, patient_email: null, patient_phone: null, reason_for_consultation: null, patient_forgotten: true } as const;
 
 /**
  * read.booking_requests and read.sessions: the therapist's pipeline and agenda. Writes are keyed by
  * id (see TableBuffer): inserts ignore a row already there and updates set absolute values, so
  * redelivery changes nothing.
  */
-export function bookingsProjection(shapes: TableShapes = new TableShapes()): Projection {
+export function bookingsProjection(open: ContactOpener, shapes: TableShapes = new TableShapes()): Projection {
   return {
     name: 'bookings',
     handles: HANDLES,
@@ -31,16 +38,31 @@ export function bookingsProjection(shapes: TableShapes = new TableShapes()): Pro
     async apply(trx, events) {
       const requests = new TableBuffer(trx, 'read.booking_requests', ['id'], shapes);
       const sessions = new TableBuffer(trx, 'read.sessions', ['id'], shapes);
-      for (const { event, streamId } of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
-        applyOne(requests, sessions, streamId.slice('therapist-'.length), event);
+      const handled = handledEvents<TherapistEvent | PatientEvent, Handled | 'PatientForgotten'>(events, HANDLES);
+      const forgotten: { patientId: string; bookingIds: readonly string[] }[] = [];
+      const bookingEvents: { therapistId: string; event: Extract<TherapistEvent, { type: Handled }> }[] = [];
+      for (const { event, streamId } of handled) {
+        if (event.type === 'PatientForgotten') forgotten.push(event.data);
+        else bookingEvents.push({ therapistId: streamId.slice('therapist-'.length), event });
       }
+      const requested = bookingEvents.flatMap(({ event }) => (event.type === 'BookingRequested' ? [event.data.contact] : []));
+      const contacts = requested.length === 0 ? [] : await open(trx, requested);
+      let next = 0;
+      for (const { therapistId, event } of bookingEvents) applyOne(requests, sessions, therapistId, event, event.type === 'BookingRequested' ? (contacts[next++] ?? null) : null);
       await requests.flush();
       await sessions.flush();
+      // After the flush: the rows of this very batch are scrubbed too.
+      if (forgotten.length > 0) {
+        await trx('read.booking_requests')
+          .whereIn('patient_id', forgotten.map((f) => f.patientId))
+          .orWhereIn('id', forgotten.flatMap((f) => f.bookingIds))
+          .update(FORGOTTEN);
+      }
     },
   };
 }
 
-function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>): void {
+function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>, contact: BookingContact | null): void {
   switch (event.type) {
     case 'BookingRequested': {
       const d = event.data;
@@ -48,11 +70,11 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         id: d.bookingId,
         therapist_id: therapistId,
         status: 'pending_payment',
-        patient_name: d.patient.name,
-        patient_email: d.patient.email,
-        patient_phone: d.patient.phone,
+        // A contact that no longer opens belongs to someone forgotten (a rebuild after the forgetting).
+        ...(contact
+          ? { patient_name: contact.name, patient_email: contact.email, patient_phone: contact.phone, reason_for_consultation: contact.reasonForConsultation, patient_forgotten: false }
+          : FORGOTTEN),
         is_new_patient: d.isNewPatient,
-        reason_for_consultation: d.reasonForConsultation,
         payment_method: d.paymentMethod,
         requested_date: d.requestedDate,
         requested_time: d.requestedTime,

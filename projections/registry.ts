@@ -2,6 +2,7 @@ import type { DomainEvent } from '../domain/shared/decider.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import type { RecordedEvent } from '../infra/event-store/event-store.js';
+import type { ContactOpener } from './contact-opener.js';
 import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
 import { bookingsProjection } from './bookings-projection.js';
@@ -9,10 +10,10 @@ import { patientsProjection } from './patients-projection.js';
 import { TableShapes } from './table-buffer.js';
 import { therapistsProjection } from './therapists-projection.js';
 
-/** Every read model the service maintains, in no particular order. */
-export function createProjections(): readonly Projection[] {
+/** Every read model the service maintains, in no particular order; `open` unseals personal data for those that show it. */
+export function createProjections(open: ContactOpener): readonly Projection[] {
   const shapes = new TableShapes();
-  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(shapes), patientsProjection(shapes)];
+  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes)];
 }
 
 const codecs = [therapistEventCodec, patientEventCodec];

@@ -5,9 +5,11 @@ interface BookingRow {
   id: string;
   therapist_id: string;
   status: string;
-  patient_name: string;
-  patient_email: string;
-  patient_phone: string;
+  /** NULL once the person was forgotten (patient_forgotten). */
+  patient_name: string | null;
+  patient_email: string | null;
+  patient_phone: string | null;
+  patient_forgotten: boolean;
   is_new_patient: boolean;
   reason_for_consultation: string | null;
   payment_method: string;
@@ -106,7 +108,7 @@ export async function therapistBookings(db: Knex, therapistId: string, filter: B
     bookings: rows.map((r) => ({
       id: r.id,
       status: r.status,
-      patient: { name: r.patient_name, email: r.patient_email, phone: r.patient_phone, isNewPatient: r.is_new_patient, patientId: r.patient_id },
+      patient: { name: r.patient_name, email: r.patient_email, phone: r.patient_phone, isNewPatient: r.is_new_patient, patientId: r.patient_id, forgotten: r.patient_forgotten },
       reasonForConsultation: r.reason_for_consultation,
       requestedDate: r.requested_date,
       requestedTime: r.requested_time,

@@ -53,6 +53,12 @@ const environment = z.object({
   EVENTSTORE_URL: url(['esdb:', 'esdb+discover:', 'kurrentdb:', 'kurrentdb+discover:', 'kurrent:', 'kurrent+discover:']).optional(),
   MONGODB_URL: url(['mongodb:', 'mongodb+srv:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  // 32 bytes, base64: wraps every data key. Unset: a generated one kept in DATA_DIR/secrets.
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .refine((v) => Buffer.from(v, 'base64').length === 32 && Buffer.from(v, 'base64').toString('base64') === v, 'must be 32 bytes in base64 (e.g. from: openssl rand -base64 32)')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_TIMEZONE: z
     .string()
@@ -102,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     eventStoreUrl: e.EVENTSTORE_URL,
     mongodbUrl: e.MONGODB_URL,
     redisUrl: e.REDIS_URL,
+    dataEncryptionKey: e.DATA_ENCRYPTION_KEY,
     logLevel: e.LOG_LEVEL,
     defaultTimezone: e.DEFAULT_TIMEZONE,
     booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES, paymentTimeoutMinutes: e.BOOKING_PAYMENT_TIMEOUT_HOURS * 60 },

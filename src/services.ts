@@ -15,6 +15,8 @@ import { systemClock, type Clock } from '../infra/clock.js';
 import { MemoryRateLimiter, type RateLimiter } from '../infra/rate-limit/rate-limiter.js';
 import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
 import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
+import { KeyStore } from '../infra/crypto/key-store.js';
+import { loadMasterKey } from '../infra/crypto/master-key.js';
 import { createLogger } from '../infra/logging/logger.js';
 import type { EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
 import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
@@ -132,7 +134,14 @@ export async function createServices(config: Config, options: ServiceOptions = {
       onStaleState: (streamId, cachedRevision) => logger.warn({ streamId, cachedRevision }, 'the event store is behind the cached state of a stream; dropped it and its snapshot, folded from the store'),
     });
     const patients = new CommandHandler(store, patientDecider, patientEventCodec);
-    const runner = new ProjectionRunner({ store, db, projections: createProjections(), decode: decodeEvent, logger: logger.child({ component: 'projections' }) });
+    const keys = new KeyStore(db, await step('load the data encryption key', () => Promise.resolve(loadMasterKey(config.dataEncryptionKey, config.dataDir))));
+    const runner = new ProjectionRunner({
+      store,
+      db,
+      projections: createProjections((trx, values) => keys.openContacts(values, trx)),
+      decode: decodeEvent,
+      logger: logger.child({ component: 'projections' }),
+    });
     const projectionsLocal = background && config.projectionsEnabled;
     const scheduler = background && config.schedulerEnabled
       ? await (await import('../infra/scheduler/scheduler.js')).Scheduler.create({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })
@@ -162,6 +171,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       cache,
       rateLimiter,
       patientTokens,
+      keys,
       bookingTimes: config.booking,
       expiry,
       onBackgroundError: (error, what) => logger.warn({ err: error }, what),

@@ -110,9 +110,8 @@ export function bookingCycle(startsAtMs: number, outcome: CycleOutcome, patientI
     type: 'BookingRequested',
     data: {
       bookingId,
-      patient: { name: 'Paciente Bench', email: `${patientId.slice(0, 8)}@patients.example`, phone: '+5491112345678' },
+      contact: { legacy: { name: 'Paciente Bench', email: `${patientId.slice(0, 8)}@patients.example`, phone: '+5491112345678', reasonForConsultation: null } },
       isNewPatient: false,
-      reasonForConsultation: null,
       paymentMethod: 'bank_transfer',
       requestedDate: date,
       requestedTime: '10:00',
@@ -155,7 +154,7 @@ export function bookingCycle(startsAtMs: number, outcome: CycleOutcome, patientI
 export function patientRegistered(patientId: string, therapistId: string, atMs: number): EventToAppend {
   return envelope({
     type: 'PatientRegistered',
-    data: { patientId, therapistId, name: 'Paciente Bench', email: `${patientId.slice(0, 8)}@patients.example`, phone: '+5491112345678', bookingId: null, registeredAt: iso(atMs) },
+    data: { patientId, therapistId, contact: { legacy: { name: 'Paciente Bench', email: `${patientId.slice(0, 8)}@patients.example`, phone: '+5491112345678', reasonForConsultation: null } }, bookingId: null, registeredAt: iso(atMs) },
   });
 }
 
@@ -166,9 +165,8 @@ export function bookingRequestedAt(startsAtMs: number, nowMs: number): EventToAp
     type: 'BookingRequested',
     data: {
       bookingId,
-      patient: { name: 'Paciente Bench', email: 'bench@patients.example', phone: '+5491112345678' },
+      contact: { legacy: { name: 'Paciente Bench', email: 'bench@patients.example', phone: '+5491112345678', reasonForConsultation: null } },
       isNewPatient: true,
-      reasonForConsultation: null,
       paymentMethod: 'bank_transfer',
       requestedDate: iso(startsAtMs - 3 * 60 * MINUTE_MS).slice(0, 10),
       requestedTime: '10:00',

@@ -1,14 +1,12 @@
+import type { SealedContact } from '../../domain/shared/personal-data.js';
 import type { EventDecoder, Projection } from '../../projections/projection.js';
+import { createProjections, decodeEvent } from '../../projections/registry.js';
 
 /**
- * The service's projections and decoder, whichever way the registry exposes them: a `projections`
- * list or a `createProjections()` factory (the registry is being reworked while this suite grows).
+ * The service's projections and decoder. The bench writes its contacts in the legacy (plaintext)
+ * form, so they open without a key store; the cost of unsealing is not part of this measure.
  */
-export async function loadProjections(): Promise<{ projections: readonly Projection[]; decode: EventDecoder }> {
-  const registry = (await import('../../projections/registry.js')) as Record<string, unknown>;
-  const factory = registry.createProjections;
-  const list = typeof factory === 'function' ? (factory as () => unknown)() : registry.projections;
-  const decode = registry.decodeEvent;
-  if (!Array.isArray(list) || typeof decode !== 'function') throw new Error('projections/registry.ts exports neither projections nor createProjections(), or no decodeEvent');
-  return { projections: list as readonly Projection[], decode: decode as EventDecoder };
+export function loadProjections(): Promise<{ projections: readonly Projection[]; decode: EventDecoder }> {
+  const open = (_trx: unknown, values: readonly SealedContact[]) => Promise.resolve(values.map((v) => ('legacy' in v ? v.legacy : null)));
+  return Promise.resolve({ projections: createProjections(open), decode: decodeEvent });
 }

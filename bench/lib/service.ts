@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -31,6 +32,8 @@ export interface BenchService {
  * own and the load generator does not share its event loop. BENCH_SERVICE_NODE_ARGS adds Node flags
  * to it, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
  */
+const BENCH_DATA_KEY = process.env.DATA_ENCRYPTION_KEY ?? randomBytes(32).toString('base64');
+
 export async function startService(databaseUrl: string, env: Readonly<Record<string, string>> = {}): Promise<BenchService> {
   const port = await freePort();
   const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -46,6 +49,8 @@ export async function startService(databaseUrl: string, env: Readonly<Record<str
       SCHEDULER_ENABLED: 'false',
       LOG_LEVEL: 'warn',
       BENCH_ENDPOINTS: 'true',
+      // One master key for every service of the run (they share databases), kept out of the checkout's ./.data.
+      DATA_ENCRYPTION_KEY: BENCH_DATA_KEY,
       // Load comes from one address: the spec's per-IP limits would cut it short. The highest limits
       // the config takes (never reached here) rather than 0 (off), so the limiter's cost is measured.
       RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: '1000000',

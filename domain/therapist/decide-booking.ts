@@ -33,9 +33,8 @@ export function decideRequestBooking(command: RequestBooking, state: TherapistSt
       type: 'BookingRequested',
       data: {
         bookingId: command.bookingId,
-        patient: command.patient,
+        contact: command.contact,
         isNewPatient: command.isNewPatient,
-        reasonForConsultation: command.reasonForConsultation,
         paymentMethod: command.paymentMethod,
         requestedDate: command.requestedDate,
         requestedTime: command.requestedTime,

@@ -1,5 +1,6 @@
 import type { AvailabilityRule } from '../availability/availability-types.js';
 import type { BookingPolicyChanges, ExceptionInput } from '../availability/availability-validation.js';
+import type { Sealed } from '../shared/personal-data.js';
 
 /** Everything that can be asked of a therapist's calendar. Time always comes in the command. */
 export type TherapistCommand =
@@ -59,9 +60,9 @@ export interface ChangeBookingPolicies {
 export interface RequestBooking {
   readonly type: 'RequestBooking';
   readonly bookingId: string;
-  readonly patient: { readonly name: string; readonly email: string; readonly phone: string };
+  /** Sealed by the caller: the domain never sees the plaintext. */
+  readonly contact: Sealed;
   readonly isNewPatient: boolean;
-  readonly reasonForConsultation: string | null;
   readonly paymentMethod: 'mercadopago' | 'bank_transfer';
   readonly requestedDate: string;
   readonly requestedTime: string;

@@ -58,7 +58,7 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
         expiresAt: d.expiresAt,
         holdReleased: false,
         paymentExpiresAt: null,
-        patient: d.patient,
+        contact: d.contact,
         patientTokenHash: d.patientTokenHash,
         sessionId: null,
       };

@@ -1,4 +1,5 @@
 import type { AvailabilityException, AvailabilityRule, BookingPolicies } from '../availability/availability-types.js';
+import type { SealedContact } from '../shared/personal-data.js';
 
 /**
  * What the therapist decider needs to enforce its invariants, and nothing more. Past sessions and
@@ -43,7 +44,8 @@ export interface BookingInState {
   readonly holdReleased: boolean;
   /** While payment is under way: when it must have completed, or the request expires (null before). */
   readonly paymentExpiresAt: string | null;
-  readonly patient: { readonly name: string; readonly email: string; readonly phone: string };
+  /** Sealed (ciphertext and key id only): what registers the patient on confirmation. */
+  readonly contact: SealedContact;
   readonly patientTokenHash: string;
   readonly sessionId: string | null;
 }
@@ -66,7 +68,7 @@ export const initialTherapistState: TherapistState = { status: 'unregistered' };
  * Names the shape of TherapistState for snapshots: bump it whenever evolve or the state changes,
  * so snapshots of the old shape are ignored and streams are folded anew.
  */
-export const THERAPIST_STATE_VERSION = 'therapist-state-2';
+export const THERAPIST_STATE_VERSION = 'therapist-state-3';
 
 /** A state read back from a snapshot written with THERAPIST_STATE_VERSION (plain JSON, so only checked lightly). */
 export function reviveTherapistState(json: unknown): TherapistState {

@@ -5,6 +5,7 @@ import type { Services } from '../services.js';
 import { availabilityRoutes } from './availability-routes.js';
 import { benchRoutes } from './bench-routes.js';
 import { operationsRoutes } from './operations-routes.js';
+import { patientRoutes } from './patient-routes.js';
 import { publicAvailabilityRoutes } from './public-availability-routes.js';
 import { publicBookingRoutes } from './public-booking-routes.js';
 import { therapistBookingRoutes } from './therapist-booking-routes.js';
@@ -24,6 +25,7 @@ export function createHttpApp(services: Services): Express {
   app.use(availabilityRoutes(services));
   app.use(publicBookingRoutes(services));
   app.use(therapistBookingRoutes(services));
+  app.use(patientRoutes(services));
   if (services.config.benchEndpoints) app.use(benchRoutes());
   app.use(notFoundRoute);
   app.use(problemMiddleware(services.logger));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -31,7 +31,7 @@ async function start(dataDir: string): Promise<Started> {
 async function startOnce(dataDir: string): Promise<Started> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', EVENTSTORE_URL: '', REDIS_URL: '', MONGODB_URL: '' },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: '', EVENTSTORE_URL: '', REDIS_URL: '', MONGODB_URL: '', DATA_ENCRYPTION_KEY: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -85,10 +85,13 @@ describe('npm start on a fresh machine', () => {
         body: { therapistId: first.demo.id, patientName: 'Juan Pérez', patientEmail: 'juan@example.com', patientPhone: '+54 9 11 1234-5678', requestedDate: slot.date, requestedTime: slot.time, paymentMethod: 'bank_transfer' },
       });
       expect(booked.status).toBe(201);
+      // Without DATA_ENCRYPTION_KEY the master key is generated once into the data folder, for its owner only.
+      expect(statSync(path.join(dataDir, 'secrets', 'data-encryption.key')).mode & 0o777).toBe(0o600);
 
       // The CLI joins the embedded database the running service started in the same DATA_DIR.
       const { stdout } = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'therapist', 'create', '--name', 'Lic. Ana', '--slug', 'lic-ana', '--email', 'ana@example.com'], {
-        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+        // The same data folder, so the same generated master key as the service.
+        env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent', DATA_ENCRYPTION_KEY: '' },
         timeout: 60_000,
       });
       const created = JSON.parse(stdout.trim()) as { id: string };

@@ -7,6 +7,9 @@ import { therapistEventCodec } from '../../domain/therapist/therapist-events.js'
 import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
 import { createTestDatabase } from '../support/database.js';
 
+/** The contact as the domain sees it: sealed by the caller, opaque here. */
+const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
+
 const metadata = { correlationId: 'c', causationId: null, actor: { kind: 'system', job: 'test' } } as const;
 const now = new Date('2027-03-01T11:00:00.000Z');
 const stream = 'therapist-00000000-0000-4000-8000-0000000000aa';
@@ -32,9 +35,8 @@ describe('Command handler deciding on the state it holds in memory', () => {
   const request = (bookingId: string): RequestBooking => ({
     type: 'RequestBooking',
     bookingId,
-    patient: { name: 'Ana', email: 'ana@example.com', phone: '+5491100000001' },
+    contact: SEALED,
     isNewPatient: true,
-    reasonForConsultation: null,
     paymentMethod: 'bank_transfer',
     requestedDate: '2027-03-02',
     requestedTime: '10:00',

@@ -10,6 +10,9 @@ import { createKnex, migrateToLatest, type Knex } from '../../infra/postgres/kne
 import { PostgresSnapshotStore } from '../../infra/postgres/postgres-snapshot-store.js';
 import { createTestDatabase } from '../support/database.js';
 
+/** The contact as the domain sees it: sealed by the caller, opaque here. */
+const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
+
 const metadata = { correlationId: 'c', causationId: null, actor: { kind: 'system', job: 'test' } } as const;
 const now = new Date('2027-03-01T11:00:00.000Z');
 
@@ -45,9 +48,8 @@ describe('A cached state or snapshot ahead of the event store', () => {
   const request = (bookingId: string, time: string): RequestBooking => ({
     type: 'RequestBooking',
     bookingId,
-    patient: { name: 'Ana', email: 'ana@example.com', phone: '+5491100000001' },
+    contact: SEALED,
     isNewPatient: true,
-    reasonForConsultation: null,
     paymentMethod: 'bank_transfer',
     requestedDate: '2027-03-02',
     requestedTime: time,

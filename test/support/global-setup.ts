@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -15,6 +16,9 @@ declare module 'vitest' {
 
 /** One embedded PostgreSQL cluster (and one redis-server) for the whole run; files isolate by database. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // One data encryption key for the run, inherited by the test workers and the processes they spawn,
+  // so no specification writes a key file into the checkout's ./.data.
+  process.env.DATA_ENCRYPTION_KEY ??= randomBytes(32).toString('base64');
   const dataDir = path.resolve('.test-data', `run-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres(dataDir, 'postgres');

@@ -31,6 +31,7 @@ describe('Configuration from the environment', () => {
     ['BOOKING_PAYMENT_TIMEOUT_HOURS', '0', /BOOKING_PAYMENT_TIMEOUT_HOURS/],
     ['TRUST_PROXY', 'the-load-balancer', /TRUST_PROXY must be true, false, a number of proxy hops/],
     ['TRUST_PROXY', '10.0.0.0/33', /TRUST_PROXY/],
+    ['DATA_ENCRYPTION_KEY', 'c2hvcnQ=', /DATA_ENCRYPTION_KEY must be 32 bytes in base64/],
   ])('rejects %s=%s with a message naming the variable', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(message);

@@ -11,6 +11,9 @@ import type { RegisteredTherapist } from '../../domain/therapist/therapist-state
 import { specOf } from '../support/decider-spec.js';
 import { event } from '../support/therapist-history.js';
 
+/** The contact as the domain sees it: sealed by the caller, opaque here. */
+const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
+
 /*
  * The therapist's calendar, availability side: weekly schedule, date exceptions and booking settings.
  * Every emitted event is also checked to survive the stream codec (JSON + zod schema).
@@ -443,9 +446,8 @@ const REQUEST_AT_TEN = { startsAt: '2026-03-09T13:00:00.000Z', endsAt: '2026-03-
 function bookingRequested(bookingId: string, requestedTime: string, slot: { startsAt: string; endsAt: string }): TherapistEvent {
   return event('BookingRequested', {
     bookingId,
-    patient: { name: 'Juan Gómez', email: 'juan@example.com', phone: '+5491100000000' },
+    contact: SEALED,
     isNewPatient: true,
-    reasonForConsultation: null,
     paymentMethod: 'bank_transfer',
     requestedDate: NEXT_MONDAY,
     requestedTime,

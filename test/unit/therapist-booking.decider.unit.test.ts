@@ -9,6 +9,9 @@ import type { RegisteredTherapist } from '../../domain/therapist/therapist-state
 import { specOf } from '../support/decider-spec.js';
 import { event } from '../support/therapist-history.js';
 
+/** The contact as the domain sees it: sealed by the caller, opaque here. */
+const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
+
 /*
  * The therapist's calendar, booking side: request (a hold on the slot), payment, confirmation (the
  * session), cancellation, expiry jobs, session outcomes; and how the stream state forgets the past.
@@ -29,7 +32,6 @@ const EXPIRATION_MINUTES = 60;
 const HOLD_ENDS = new Date('2026-03-04T13:10:00.000Z');
 const REQUEST_EXPIRES = new Date('2026-03-04T14:00:00.000Z');
 const NINE_UTC = '2026-03-09T12:00:00.000Z';
-const JUAN = { name: 'Juan Gómez', email: 'juan@example.com', phone: '+5491155550000' } as const;
 const MINUTE_MS = 60_000;
 
 const minutesAfter = (instant: Date, minutes: number) => new Date(instant.getTime() + minutes * MINUTE_MS);
@@ -72,9 +74,8 @@ function requestBooking({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now
   return {
     type: 'RequestBooking',
     bookingId,
-    patient: JUAN,
+    contact: SEALED,
     isNewPatient: true,
-    reasonForConsultation: 'Ansiedad',
     paymentMethod: 'mercadopago',
     requestedDate: date,
     requestedTime: time,
@@ -98,9 +99,8 @@ const recordOutcome = (outcome: RecordSessionOutcome['outcome'], now: Date, sess
 function bookingRequested({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now = NOW, tokenHash = `hash-${bookingId}` }: Request = {}): TherapistEvent {
   return event('BookingRequested', {
     bookingId,
-    patient: JUAN,
+    contact: SEALED,
     isNewPatient: true,
-    reasonForConsultation: 'Ansiedad',
     paymentMethod: 'mercadopago',
     requestedDate: date,
     requestedTime: time,
@@ -153,9 +153,8 @@ describe('RequestBooking', () => {
     spec.given(calendar).when(requestBooking()).then([
       event('BookingRequested', {
         bookingId: 'bk-1',
-        patient: JUAN,
+        contact: SEALED,
         isNewPatient: true,
-        reasonForConsultation: 'Ansiedad',
         paymentMethod: 'mercadopago',
         requestedDate: '2026-03-09',
         requestedTime: '09:00',

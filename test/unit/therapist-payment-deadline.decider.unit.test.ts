@@ -8,6 +8,9 @@ import type { RegisteredTherapist } from '../../domain/therapist/therapist-state
 import { specOf } from '../support/decider-spec.js';
 import { event } from '../support/therapist-history.js';
 
+/** The contact as the domain sees it: sealed by the caller, opaque here. */
+const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
+
 /*
  * A payment that starts but never completes must not hold its slot forever: it has a deadline (48 h
  * by default, never later than the session's start minus the minimum notice), after which the
@@ -34,9 +37,8 @@ function requested(bookingId: string, date: string, now: Date): TherapistEvent {
   const startsAt = new Date(`${date}T09:00:00-03:00`);
   return event('BookingRequested', {
     bookingId,
-    patient: { name: 'Juan', email: 'juan@example.com', phone: '+5491100000000' },
+    contact: SEALED,
     isNewPatient: true,
-    reasonForConsultation: null,
     paymentMethod: 'bank_transfer',
     requestedDate: date,
     requestedTime: '09:00',
@@ -59,9 +61,8 @@ const expire = (now: Date) => ({ type: 'ExpireBooking', bookingId: 'bk-1', now }
 const anotherPatientAsks = (now: Date): RequestBooking => ({
   type: 'RequestBooking',
   bookingId: 'bk-2',
-  patient: { name: 'Ana', email: 'ana@example.org', phone: '+5491100000001' },
+  contact: SEALED,
   isNewPatient: true,
-  reasonForConsultation: null,
   paymentMethod: 'bank_transfer',
   requestedDate: '2026-03-09',
   requestedTime: '09:00',

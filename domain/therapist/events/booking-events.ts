@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import type { EventOf } from '../../shared/event-of.js';
+import { sealedContact } from '../../shared/personal-data.js';
 import { defineEvent } from '../../shared/event-codec.js';
 import { cancelledBy, currency, id, instant, localDate, localTime, minutes, money, paymentMethod } from './event-fields.js';
+
+/** v1 carried the contact in plaintext (`patient`, `reasonForConsultation`): it stays so, marked legacy. */
+function upcastPlaintextContact(data: unknown): unknown {
+  const { patient, reasonForConsultation, ...rest } = data as { patient: { name: string; email: string; phone: string }; reasonForConsultation: string | null };
+  return { ...rest, contact: { legacy: { ...patient, reasonForConsultation } } };
+}
 
 export const bookingRequested = defineEvent(
   'BookingRequested',
   z.object({
     bookingId: id,
-    patient: z.object({ name: z.string(), email: z.string(), phone: z.string() }),
+    /** Name, e-mail, phone and reason for consultation, sealed under the request's own data key. */
+    contact: sealedContact,
     isNewPatient: z.boolean(),
-    reasonForConsultation: z.string().nullable(),
     paymentMethod,
     requestedDate: localDate,
     requestedTime: localTime,
@@ -26,6 +33,7 @@ export const bookingRequested = defineEvent(
     patientTokenHash: z.string().min(1),
     requestedAt: instant,
   }),
+  { version: 2, upcasters: { 1: upcastPlaintextContact } },
 );
 export type BookingRequested = EventOf<typeof bookingRequested>;
 

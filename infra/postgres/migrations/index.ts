@@ -4,6 +4,7 @@ import { availability } from './0002-availability.js';
 import { booking } from './0003-booking.js';
 import { snapshots } from './0004-snapshots.js';
 import { paymentDeadlines } from './0005-payment-deadlines.js';
+import { personalData } from './0006-personal-data.js';
 
 export interface Migration {
   readonly name: string;
@@ -12,4 +13,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData];

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/**
+ * Personal data as events carry it: sealed (AES-256-GCM) under a per-subject data key kept in the
+ * key store, outside the log. `keyId` names that key; destroying it (forgetting the patient) leaves
+ * the ciphertext unreadable for good, while the rest of the event (dates, amounts) still replays.
+ */
+export const sealed = z.object({ keyId: z.uuid(), ciphertext: z.string().min(1) });
+export type Sealed = z.infer<typeof sealed>;
+
+/** What a booking request says about the person asking: sealed as one value. */
+export const bookingContact = z.object({
+  name: z.string(),
+  /** Normalised: lower-case. */
+  email: z.string(),
+  /** Normalised: E.164. */
+  phone: z.string(),
+  reasonForConsultation: z.string().nullable(),
+});
+export type BookingContact = z.infer<typeof bookingContact>;
+
+/**
+ * A contact recorded before personal data was sealed (BookingRequested v1): still plaintext in the
+ * log, which cannot be rewritten, so forgetting cannot reach it there (see the README).
+ */
+export const legacyContact = z.object({ legacy: bookingContact });
+
+export const sealedContact = z.union([sealed, legacyContact]);
+export type SealedContact = z.infer<typeof sealedContact>;

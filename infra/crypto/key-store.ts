@@ -1,0 +1,107 @@
+import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { bookingContact, type BookingContact, type Sealed, type SealedContact } from '../../domain/shared/personal-data.js';
+import { decrypt, encrypt } from './aead.js';
+
+const TABLE = 'keys.data_keys';
+
+interface KeyRow {
+  key_id: string;
+  wrapped: string | null;
+}
+
+/** A subject's blind indexes: keyed HMACs of its normalised phone and e-mail, never the values. */
+export interface BlindIndexes {
+  readonly phone: string;
+  readonly email: string;
+}
+
+/**
+ * Per-subject data keys (AES-256-GCM), each wrapped with the master key, in `keys.data_keys`,
+ * outside the event log. A booking request's contact gets a key of its own, linked to the patient
+ * once the booking is confirmed; forgetting a patient destroys every key linked to them, and with
+ * the key go the blind indexes that let a phone or e-mail find the patient again.
+ */
+export class KeyStore {
+  private readonly blindKey: Buffer;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly master: Buffer,
+  ) {
+    this.blindKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'psicopay blind index v1', 32));
+  }
+
+  /** Per therapist, so one therapist's index says nothing about another's patients (BR-PP-004). */
+  blindIndexes(therapistId: string, contact: Pick<BookingContact, 'phone' | 'email'>): BlindIndexes {
+    const index = (kind: string, value: string) => createHmac('sha256', this.blindKey).update(`${therapistId}\u0000${kind}\u0000${value}`).digest('base64url');
+    return { phone: index('phone', contact.phone), email: index('email', contact.email) };
+  }
+
+  /** Seals a booking request's contact under the request's own key (the same key on a retry of that request). */
+  async sealBookingContact(therapistId: string, bookingId: string, contact: BookingContact): Promise<Sealed> {
+    const blind = this.blindIndexes(therapistId, contact);
+    const fresh = randomBytes(32);
+    const keyId = randomUUID();
+    const result = await this.db.raw<{ rows: KeyRow[] }>(
+      `INSERT INTO ${TABLE} AS k (key_id, subject, therapist_id, wrapped, blind_phone, blind_email) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (subject) DO UPDATE SET subject = k.subject RETURNING k.key_id, k.wrapped`,
+      [keyId, `booking:${bookingId}`, therapistId, encrypt(this.master, fresh, keyId), blind.phone, blind.email],
+    );
+    const row = result.rows[0];
+    if (!row?.wrapped) throw new Error('The data key of this booking request was destroyed');
+    return { keyId: row.key_id, ciphertext: encrypt(this.unwrap(row), Buffer.from(JSON.stringify(contact), 'utf8'), row.key_id) };
+  }
+
+  /** The blind indexes kept with a key; undefined once it was destroyed. */
+  async blindIndexesOf(keyId: string): Promise<BlindIndexes | undefined> {
+    const row = (await this.db(TABLE).select('blind_phone', 'blind_email').where({ key_id: keyId }).whereNotNull('wrapped').first()) as { blind_phone: string | null; blind_email: string | null } | undefined;
+    return row?.blind_phone && row.blind_email ? { phone: row.blind_phone, email: row.blind_email } : undefined;
+  }
+
+  /**
+   * Opens sealed contacts, in one query for the whole batch (a projection passes its transaction).
+   * A contact whose key was destroyed opens as null: the person was forgotten.
+   */
+  async openContacts(values: readonly SealedContact[], db: Knex | Knex.Transaction = this.db): Promise<(BookingContact | null)[]> {
+    const ids = [...new Set(values.flatMap((v) => ('keyId' in v ? [v.keyId] : [])))];
+    const rows = ids.length === 0 ? [] : ((await db(TABLE).select('key_id', 'wrapped').whereIn('key_id', ids)) as KeyRow[]);
+    const keys = new Map(rows.map((r) => [r.key_id, r.wrapped === null ? null : this.unwrap(r)]));
+    return values.map((value) => {
+      if ('legacy' in value) return value.legacy;
+      const key = keys.get(value.keyId);
+      if (!key) return null;
+      return bookingContact.parse(JSON.parse(decrypt(key, value.ciphertext, value.keyId).toString('utf8')));
+    });
+  }
+
+  async linkToPatient(keyId: string, patientId: string): Promise<void> {
+    await this.db(TABLE).where({ key_id: keyId }).whereNull('patient_id').update({ patient_id: patientId });
+  }
+
+  /**
+   * Crypto-shredding: every key linked to the patient, and every key of the same therapist's requests
+   * that carry the patient's phone or e-mail (requests never confirmed, so never linked), loses its key
+   * material and blind indexes. Answers the booking ids whose contact is gone.
+   */
+  async destroyForPatient(therapistId: string, patientId: string): Promise<string[]> {
+    const rows = await this.db.raw<{ rows: { subject: string }[] }>(
+      `WITH theirs AS (SELECT blind_phone, blind_email FROM ${TABLE} WHERE patient_id = ? AND wrapped IS NOT NULL)
+       UPDATE ${TABLE} k SET wrapped = NULL, blind_phone = NULL, blind_email = NULL, destroyed_at = now()
+       WHERE k.wrapped IS NOT NULL AND (k.patient_id = ? OR (k.therapist_id = ? AND (k.blind_phone IN (SELECT blind_phone FROM theirs) OR k.blind_email IN (SELECT blind_email FROM theirs))))
+       RETURNING k.subject`,
+      [patientId, patientId, therapistId],
+    );
+    return rows.rows.flatMap((r) => (r.subject.startsWith('booking:') ? [r.subject.slice('booking:'.length)] : []));
+  }
+
+  /** A booking request that was refused never used its key. */
+  async discardBookingKey(bookingId: string): Promise<void> {
+    await this.db(TABLE).where({ subject: `booking:${bookingId}` }).whereNull('patient_id').delete();
+  }
+
+  private unwrap(row: KeyRow): Buffer {
+    if (row.wrapped === null) throw new Error(`Data key ${row.key_id} was destroyed`);
+    return decrypt(this.master, row.wrapped, row.key_id);
+  }
+}

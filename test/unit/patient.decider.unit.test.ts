@@ -1,0 +1,72 @@
+import { describe, it } from 'vitest';
+import { patientDecider, type PatientCommand } from '../../domain/patient/patient-decider.js';
+import { patientEventCodec, type PatientEvent } from '../../domain/patient/patient-events.js';
+import { NotFound } from '../../domain/shared/domain-error.js';
+import { specOf } from '../support/decider-spec.js';
+
+/*
+ * The patient's record on `patient-{id}`: registered from a confirmed booking, linked to later
+ * bookings that match it (and why), forgotten on request. Personal data only ever sealed.
+ */
+const spec = specOf(patientDecider, patientEventCodec);
+const NOW = new Date('2027-03-01T12:00:00.000Z');
+const CONTACT = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
+const OTHER_CONTACT = { keyId: '00000000-0000-4000-8000-00000000beef', ciphertext: 'b3RybyBzZWxsYWRv' } as const;
+const at = NOW.toISOString();
+
+const register: PatientCommand = { type: 'RegisterPatient', patientId: 'pa-1', therapistId: 'th-1', contact: CONTACT, bookingId: 'bk-1', now: NOW };
+const registered: PatientEvent = { type: 'PatientRegistered', data: { patientId: 'pa-1', therapistId: 'th-1', contact: CONTACT, bookingId: 'bk-1', registeredAt: at } };
+const link = (bookingId: string, therapistId = 'th-1'): PatientCommand => ({ type: 'LinkBookingToPatient', patientId: 'pa-1', therapistId, bookingId, matchedBy: 'phone', contact: OTHER_CONTACT, now: NOW });
+const linked = (bookingId: string): PatientEvent => ({ type: 'BookingLinkedToPatient', data: { patientId: 'pa-1', bookingId, matchedBy: 'phone', contact: OTHER_CONTACT, linkedAt: at } });
+const forget = (therapistId = 'th-1'): PatientCommand => ({ type: 'ForgetPatient', patientId: 'pa-1', therapistId, bookingIds: ['bk-1', 'bk-0'], now: NOW });
+const forgotten: PatientEvent = { type: 'PatientForgotten', data: { patientId: 'pa-1', therapistId: 'th-1', bookingIds: ['bk-1', 'bk-0'], forgottenAt: at } };
+
+describe('RegisterPatient', () => {
+  it('registers a patient from a confirmed booking, with the booking\'s sealed contact', () => {
+    spec.given([]).when(register).then([registered]);
+  });
+
+  it('records nothing when the patient is registered already (a retried confirmation)', () => {
+    spec.given([registered]).when(register).then([]);
+  });
+});
+
+describe('LinkBookingToPatient', () => {
+  it('links a later booking that matched the patient, saying how it matched', () => {
+    spec.given([registered]).when(link('bk-2')).then([linked('bk-2')]);
+  });
+
+  it('records nothing for a booking linked already, or the one that registered the patient', () => {
+    spec.given([registered, linked('bk-2')]).when(link('bk-2')).then([]);
+    spec.given([registered]).when(link('bk-1')).then([]);
+  });
+
+  it('records nothing for a forgotten patient', () => {
+    spec.given([registered, forgotten]).when(link('bk-3')).then([]);
+  });
+
+  it('does not find another therapist\'s patient, nor one never registered', () => {
+    spec.given([registered]).when(link('bk-2', 'th-2')).thenThrows(NotFound, { code: 'patient_not_found' });
+    spec.given([]).when(link('bk-2')).thenThrows(NotFound, { code: 'patient_not_found' });
+  });
+});
+
+describe('ForgetPatient (BR-PP-005)', () => {
+  it('records that the patient was forgotten, once', () => {
+    spec.given([registered, linked('bk-2')]).when(forget()).then([forgotten]);
+    spec.given([registered, forgotten]).when(forget()).then([]);
+  });
+
+  it('does not find another therapist\'s patient', () => {
+    spec.given([registered]).when(forget('th-2')).thenThrows(NotFound, { code: 'patient_not_found' });
+  });
+});
+
+describe('Patient events written before personal data was sealed (v1)', () => {
+  it('are upcast: the plaintext contact is kept, marked legacy', () => {
+    const decoded = patientEventCodec.decode({ type: 'PatientRegistered', schemaVersion: 1, data: { patientId: 'pa-1', therapistId: 'th-1', name: 'Ana', email: 'ana@example.com', phone: '+5491100000000', bookingId: null, registeredAt: at } });
+    spec.given(decoded ? [decoded] : []).when(register).then([]);
+    if (decoded?.type !== 'PatientRegistered') throw new Error('expected a PatientRegistered');
+    if (!('legacy' in decoded.data.contact)) throw new Error('expected a legacy contact');
+  });
+});
