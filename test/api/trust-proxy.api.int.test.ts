@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestService, type TestService } from '../support/service.js';
+import { describe, expect, it } from 'vitest';
+import { useTestService } from '../support/service.js';
 
 /**
  * Rate limits count per client address. Behind a load balancer every request comes from the
@@ -11,18 +11,12 @@ describe.each([
   ['TRUST_PROXY=loopback (the default): each forwarded client has a bucket of its own', 'loopback', ['2', '2']],
   ['TRUST_PROXY=1 (one proxy hop): each forwarded client has a bucket of its own', '1', ['2', '2']],
 ] as const)('%s', (_title, trust, remaining) => {
-  let service: TestService;
-  beforeAll(async () => {
-    service = await startTestService({ env: { TRUST_PROXY: trust, RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: '3' } });
-  });
-  afterAll(async () => {
-    await service.close();
-  });
+  const given = useTestService({ env: { TRUST_PROXY: trust, RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: '3' } });
 
   it('counts two clients behind the proxy accordingly', async () => {
     const seen: (string | null)[] = [];
     for (const client of ['203.0.113.7', '198.51.100.23']) {
-      const res = await service.request('POST', '/api/public/bookings', { body: {}, headers: { 'X-Forwarded-For': client } });
+      const res = await given.service.request('POST', '/api/public/bookings', { body: {}, headers: { 'X-Forwarded-For': client } });
       expect(res.status).toBe(422);
       seen.push(res.headers.get('ratelimit-remaining'));
     }

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../commands/command-handler.js';
 import { Conflict } from '../../domain/shared/domain-error.js';
-import type { RequestBooking } from '../../domain/therapist/therapist-commands.js';
 import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../../domain/therapist/therapist-events.js';
 import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
+import { aBookingRequest } from '../support/booking-commands.js';
 import { createTestDatabase } from '../support/database.js';
 
-/** The contact as the domain sees it: sealed by the caller, opaque here. */
-const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
 
 const metadata = { correlationId: 'c', causationId: null, actor: { kind: 'system', job: 'test' } } as const;
 const now = new Date('2027-03-01T11:00:00.000Z');
@@ -32,19 +30,7 @@ describe('Command handler deciding on the state it holds in memory', () => {
   });
 
   const handler = () => new CommandHandler(store, therapistDecider, therapistEventCodec);
-  const request = (bookingId: string): RequestBooking => ({
-    type: 'RequestBooking',
-    bookingId,
-    contact: SEALED,
-    isNewPatient: true,
-    paymentMethod: 'bank_transfer',
-    requestedDate: '2027-03-02',
-    requestedTime: '10:00',
-    holdMinutes: 10,
-    expirationMinutes: 60,
-    patientTokenHash: 'h',
-    now,
-  });
+  const request = (bookingId: string) => aBookingRequest(bookingId, '10:00', now);
 
   it('refuses a slot another process took since, and grants one another process freed since', async () => {
     const a = handler();

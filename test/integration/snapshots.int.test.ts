@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../commands/command-handler.js';
 import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../../domain/therapist/therapist-events.js';
 import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../../domain/therapist/therapist-state.js';
 import type { EventStore, ReadStreamOptions, RecordedEvent } from '../../infra/event-store/event-store.js';
-import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
-import { createKnex, migrateToLatest, type Knex } from '../../infra/postgres/knex.js';
 import { PostgresSnapshotStore } from '../../infra/postgres/postgres-snapshot-store.js';
-import { createTestDatabase } from '../support/database.js';
+import { useEventStoreDatabase } from '../support/database.js';
 
 const metadata = { correlationId: 'c', causationId: null, actor: { kind: 'system', job: 'test' } } as const;
 
@@ -26,24 +24,11 @@ function counting(store: EventStore): { store: EventStore; read: () => number } 
 }
 
 describe('Snapshots of a long therapist stream', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let db: Knex;
-  let store: PostgresEventStore;
-  beforeAll(async () => {
-    database = await createTestDatabase('snapshots');
-    db = createKnex(database.url, 4);
-    await migrateToLatest(db);
-    store = await PostgresEventStore.create(database.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.destroy();
-    await database.drop();
-  });
+  const database = useEventStoreDatabase('snapshots');
 
   const handler = (eventStore: EventStore) =>
     new CommandHandler(eventStore, therapistDecider, therapistEventCodec, {
-      snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: 100, revive: reviveTherapistState },
+      snapshots: { store: new PostgresSnapshotStore(database.db), stateVersion: THERAPIST_STATE_VERSION, every: 100, revive: reviveTherapistState },
     });
 
   /**
@@ -54,7 +39,7 @@ describe('Snapshots of a long therapist stream', () => {
     const therapistId = randomUUID();
     const stream = `therapist-${therapistId}`;
     const slug = `largo-${therapistId.slice(0, 8)}`;
-    const writer = handler(store);
+    const writer = handler(database.store);
     await writer.handle(stream, { type: 'RegisterTherapist', therapistId, name: 'Lic. Largo', slug, email: `${slug}@example.com`, timezone: 'America/Argentina/Buenos_Aires', sessionPrice: 15000, now: new Date('2027-01-01T00:00:00Z') }, metadata);
     for (let i = 0; i < 450; i++) {
       await writer.handle(stream, { type: 'ChangeBookingPolicies', changes: { bufferAfterMinutes: i % 2 === 0 ? 15 : 10 } }, metadata);
@@ -62,13 +47,13 @@ describe('Snapshots of a long therapist stream', () => {
     const expected = await writer.load(stream);
     expect(expected.revision).toBe(450);
     // Snapshots are saved in the background: wait for the newest, not for a span of time.
-    await expect.poll(async () => (await new PostgresSnapshotStore(db).load(stream, THERAPIST_STATE_VERSION))?.revision, { timeout: 20_000 }).toBe(399);
+    await expect.poll(async () => (await new PostgresSnapshotStore(database.db).load(stream, THERAPIST_STATE_VERSION))?.revision, { timeout: 20_000 }).toBe(399);
     return { stream, expected };
   };
 
   it('lets a cold process fold only the events after the latest snapshot, to the same state', async () => {
     const { stream, expected } = await aLongStream();
-    const cold = counting(store);
+    const cold = counting(database.store);
     const loaded = await handler(cold.store).load(stream);
     expect(loaded).toEqual(expected);
     // The snapshot's own event (399), which the fold reads to prove the store still holds it, then the 51 after it.
@@ -77,9 +62,9 @@ describe('Snapshots of a long therapist stream', () => {
 
   it('ignores a snapshot of another state version and folds from the start', async () => {
     const { stream } = await aLongStream();
-    const cold = counting(store);
+    const cold = counting(database.store);
     const other = new CommandHandler(cold.store, therapistDecider, therapistEventCodec, {
-      snapshots: { store: new PostgresSnapshotStore(db), stateVersion: 'therapist-state-0', every: 1000, revive: reviveTherapistState },
+      snapshots: { store: new PostgresSnapshotStore(database.db), stateVersion: 'therapist-state-0', every: 1000, revive: reviveTherapistState },
     });
     expect((await other.load(stream)).revision).toBe(450);
     expect(cold.read()).toBe(451);

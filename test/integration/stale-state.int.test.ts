@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../commands/command-handler.js';
-import type { RequestBooking } from '../../domain/therapist/therapist-commands.js';
 import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../../domain/therapist/therapist-events.js';
 import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../../domain/therapist/therapist-state.js';
-import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
-import { createKnex, migrateToLatest, type Knex } from '../../infra/postgres/knex.js';
 import { PostgresSnapshotStore } from '../../infra/postgres/postgres-snapshot-store.js';
-import { createTestDatabase } from '../support/database.js';
+import { aBookingRequest } from '../support/booking-commands.js';
+import { useEventStoreDatabase } from '../support/database.js';
 
-/** The contact as the domain sees it: sealed by the caller, opaque here. */
-const SEALED = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2VhbGVk' } as const;
 
 const metadata = { correlationId: 'c', causationId: null, actor: { kind: 'system', job: 'test' } } as const;
 const now = new Date('2027-03-01T11:00:00.000Z');
@@ -23,41 +19,16 @@ const now = new Date('2027-03-01T11:00:00.000Z');
  * help (the snapshot wedged it again). Now the handler drops both and folds from the store.
  */
 describe('A cached state or snapshot ahead of the event store', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let db: Knex;
-  let store: PostgresEventStore;
-  beforeAll(async () => {
-    database = await createTestDatabase('stale_state');
-    db = createKnex(database.url, 4);
-    await migrateToLatest(db);
-    store = await PostgresEventStore.create(database.url);
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.destroy();
-    await database.drop();
-  });
+  const database = useEventStoreDatabase('stale_state');
 
   const stale: string[] = [];
   const handler = () =>
-    new CommandHandler(store, therapistDecider, therapistEventCodec, {
+    new CommandHandler(database.store, therapistDecider, therapistEventCodec, {
       maxAttempts: 3,
-      snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: 5, revive: reviveTherapistState },
+      snapshots: { store: new PostgresSnapshotStore(database.db), stateVersion: THERAPIST_STATE_VERSION, every: 5, revive: reviveTherapistState },
       onStaleState: (streamId) => stale.push(streamId),
     });
-  const request = (bookingId: string, time: string): RequestBooking => ({
-    type: 'RequestBooking',
-    bookingId,
-    contact: SEALED,
-    isNewPatient: true,
-    paymentMethod: 'bank_transfer',
-    requestedDate: '2027-03-02',
-    requestedTime: time,
-    holdMinutes: 10,
-    expirationMinutes: 60,
-    patientTokenHash: 'h',
-    now,
-  });
+  const request = (bookingId: string, time: string) => aBookingRequest(bookingId, time, now);
 
   /** A therapist open Tuesday 09:00–12:00 (revision 1), then three bookings (revisions 2–4) and policy changes up to revision 11, snapshotted at 4 and 9. */
   async function aStreamThatIsThenRestoredToRevision1(writer: ReturnType<typeof handler>) {
@@ -68,10 +39,10 @@ describe('A cached state or snapshot ahead of the event store', () => {
     for (const [i, time] of ['09:00', '10:00', '11:00'].entries()) await writer.handle(stream, request(`00000000-0000-4000-8000-00000000000${i}`, time), metadata);
     for (let i = 0; i < 7; i++) await writer.handle(stream, { type: 'ChangeBookingPolicies', changes: { bufferAfterMinutes: i % 2 === 0 ? 15 : 10 } }, metadata);
     expect((await writer.load(stream)).revision).toBe(11);
-    await expect.poll(async () => (await new PostgresSnapshotStore(db).load(stream, THERAPIST_STATE_VERSION))?.revision).toBe(9);
+    await expect.poll(async () => (await new PostgresSnapshotStore(database.db).load(stream, THERAPIST_STATE_VERSION))?.revision).toBe(9);
     // The restore: everything after the weekly schedule is gone from the store.
-    await db.raw('DELETE FROM event_store.events WHERE stream_id = ? AND stream_revision > 1', [stream]);
-    await db.raw('UPDATE event_store.streams SET revision = 1 WHERE stream_id = ?', [stream]);
+    await database.db.raw('DELETE FROM event_store.events WHERE stream_id = ? AND stream_revision > 1', [stream]);
+    await database.db.raw('UPDATE event_store.streams SET revision = 1 WHERE stream_id = ?', [stream]);
     return stream;
   }
 
@@ -82,7 +53,7 @@ describe('A cached state or snapshot ahead of the event store', () => {
     const result = await writer.handle(stream, request('00000000-0000-4000-8000-0000000000a1', '10:00'), metadata);
     expect(result.events.map((e) => e.type)).toEqual(['BookingRequested']);
     expect(result.revision).toBe(2);
-    expect((await store.readStream(stream)).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
+    expect((await database.store.readStream(stream)).map((e) => e.streamRevision)).toEqual([0, 1, 2]);
     expect(stale).toContain(stream);
   });
 
@@ -91,7 +62,7 @@ describe('A cached state or snapshot ahead of the event store', () => {
     const restarted = handler();
     const result = await restarted.handle(stream, request('00000000-0000-4000-8000-0000000000b1', '09:00'), metadata);
     expect(result.revision).toBe(2);
-    expect(await new PostgresSnapshotStore(db).load(stream, THERAPIST_STATE_VERSION)).toBeUndefined();
+    expect(await new PostgresSnapshotStore(database.db).load(stream, THERAPIST_STATE_VERSION)).toBeUndefined();
     // A process started after that folds the store's history and agrees with it.
     expect((await handler().load(stream)).revision).toBe(2);
   });

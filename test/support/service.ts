@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import type { Clock } from '../../infra/clock.js';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { ManualClock, type Clock } from '../../infra/clock.js';
 import type { Logger } from '../../infra/logging/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { createHttpApp } from '../../src/http/app.js';
@@ -74,4 +75,29 @@ export async function request(baseUrl: string, method: string, path: string, opt
   }
   const json = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   return { status: response.status, headers: response.headers, body, json };
+}
+
+/**
+ * The real service for the specifications of one file (or describe): started before them, closed
+ * after, with a manual clock set back to `now` before each test, so no test depends on where
+ * another left the clock. Read `service` inside tests and hooks.
+ */
+export function useTestService(options: { now?: string; env?: Record<string, string>; logger?: Logger } = {}): { readonly service: TestService; readonly clock: ManualClock } {
+  const now = options.now ?? new Date().toISOString();
+  const clock = new ManualClock(now);
+  let running: TestService | undefined;
+  beforeAll(async () => {
+    running = await startTestService({ clock, ...(options.env ? { env: options.env } : {}), ...(options.logger ? { logger: options.logger } : {}) });
+  });
+  afterAll(async () => {
+    await running?.close();
+  });
+  beforeEach(() => clock.set(now));
+  return {
+    clock,
+    get service() {
+      if (!running) throw new Error('useTestService: read the service inside a test or hook');
+      return running;
+    },
+  };
 }
