@@ -1,17 +1,19 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { BookingPolicies } from '../../domain/availability/availability-types.js';
-import type { PatientEvent } from '../../domain/patient/patient-events.js';
-import type { TherapistEvent } from '../../domain/therapist/therapist-events.js';
+import { patientEventCodec, type PatientEvent } from '../../domain/patient/patient-events.js';
+import { therapistEventCodec, type TherapistEvent } from '../../domain/therapist/therapist-events.js';
 import type { EventMetadata, EventToAppend } from '../../infra/event-store/event-store.js';
 
 /**
- * Events exactly as the service writes them (the domain's own types, schema version 1), so that the
+ * Events exactly as the service writes them (the domain's own types, at their current schema versions), so that the
  * service and the projections read the seeded history back through their zod schemas unchanged.
  */
 const metadata: EventMetadata = { correlationId: randomUUID(), causationId: null, actor: { kind: 'system', job: 'bench' } };
 
+/** Stamped by the stream's own codec, so each event carries its current schema version. */
 export function envelope(event: TherapistEvent | PatientEvent): EventToAppend {
-  return { eventId: randomUUID(), type: event.type, schemaVersion: 1, data: event.data, metadata };
+  const encoded = patientEventCodec.knows(event.type) ? patientEventCodec.encode(event as PatientEvent) : therapistEventCodec.encode(event as TherapistEvent);
+  return { eventId: randomUUID(), ...encoded, metadata };
 }
 
 export const TIMEZONE = 'America/Argentina/Buenos_Aires';
