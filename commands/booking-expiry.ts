@@ -73,7 +73,8 @@ export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db:
   const duePayments = (await ctx.db('read.booking_requests')
     .select('id', 'therapist_id')
     .where({ status: 'payment_processing' })
-    .where('payment_expires_at', '<=', now)
+    // Payments recorded before deadlines existed have none: they run until the session starts (as in the domain).
+    .whereRaw('COALESCE(payment_expires_at, starts_at) <= ?', [now])
     .limit(SWEEP_BATCH)) as DueRow[];
   const expired = await each([...dueRequests, ...duePayments], (row) => expireBooking(ctx, row.therapist_id, row.id));
   const purged = await ctx.db('read.booking_requests')

@@ -62,8 +62,12 @@ export async function requestBooking(
     },
     { ...metadataOf(caller), actor: { kind: 'patient', bookingId } },
   ).catch(async (error: unknown) => {
-    // Refused: nothing was appended, so the contact's key seals nothing (a retry makes it anew).
-    if (error instanceof DomainError) await ctx.keys.discardBookingKey(bookingId);
+    // Refused, and not in the stream (a concurrent run of the same keyed request may have booked it):
+    // the contact's key seals nothing, and its blind indexes should not outlive the refusal.
+    if (error instanceof DomainError) {
+      const { state } = await ctx.therapists.load(therapistStream(input.therapistId));
+      if (state.status !== 'registered' || !state.bookings[bookingId]) await ctx.keys.discardBookingKey(bookingId);
+    }
     throw error;
   });
   const booking = requireRegistered(result.state).bookings[bookingId];

@@ -87,6 +87,8 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
    * commands to a stream are queued, so it is current unless another process appended, and then the
    * append's expected revision says so. A refusal or a no-op decided that way is checked against the
    * stream before it is answered, so a stale state can only cost a retry, never a wrong answer.
+   * (One case the expected revision cannot see: a store restored to an earlier point that has grown
+   * back to the very revision held here with other events. The next read catches it, by event id.)
    */
   private async handleQueued(streamId: string, command: Command, metadata: EventMetadata): Promise<CommandResult<State, Event>> {
     let unread = this.cache.get(streamId);

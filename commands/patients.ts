@@ -54,14 +54,17 @@ export async function releaseReservation(ctx: CommandContext, therapistId: strin
 export async function recordPatientOfBooking(ctx: CommandContext, therapistId: string, booking: BookingInState, resolution: PatientResolution, caller: Caller): Promise<LogPosition | undefined> {
   const stream = patientStream(resolution.patientId);
   const now = ctx.clock.now();
-  if ('keyId' in booking.contact) await ctx.keys.linkToPatient(booking.contact.keyId, resolution.patientId);
+  // A request recorded before sealing existed (v1) has its contact in plaintext: it is sealed now,
+  // under the request's own key, so no new event ever carries plaintext.
+  const contact = 'legacy' in booking.contact ? await ctx.keys.sealBookingContact(therapistId, booking.bookingId, booking.contact.legacy) : booking.contact;
+  await ctx.keys.linkToPatient(contact.keyId, resolution.patientId);
   // Sent for a matched patient too (a no-op once registered): a reservation whose registration was
   // cut short by a crash gets its patient stream now instead of pointing at nothing.
-  const registered = await ctx.patients.handle(stream, { type: 'RegisterPatient', patientId: resolution.patientId, therapistId, contact: booking.contact, bookingId: booking.bookingId, now }, metadataOf(caller));
+  const registered = await ctx.patients.handle(stream, { type: 'RegisterPatient', patientId: resolution.patientId, therapistId, contact, bookingId: booking.bookingId, now }, metadataOf(caller));
   if (resolution.matchedBy === null) return registered.position;
   const linked = await ctx.patients.handle(
     stream,
-    { type: 'LinkBookingToPatient', patientId: resolution.patientId, therapistId, bookingId: booking.bookingId, matchedBy: resolution.matchedBy, contact: booking.contact, now },
+    { type: 'LinkBookingToPatient', patientId: resolution.patientId, therapistId, bookingId: booking.bookingId, matchedBy: resolution.matchedBy, contact, now },
     metadataOf(caller),
   );
   return linked.position ?? registered.position;
@@ -70,7 +73,7 @@ export async function recordPatientOfBooking(ctx: CommandContext, therapistId: s
 /**
  * BR-PP-005: destroys every data key linked to the patient and their blind indexes, then records
  * that they were forgotten. Keys first: a crash in between leaves the data unreadable already, and a
- * retry records the event. Another therapist's patient is not found.
+ * retry (which finds the same destroyed keys) records the event. Another therapist's patient is not found.
  */
 export async function forgetPatient(ctx: CommandContext, therapistId: string, patientId: string, caller: Caller) {
   const stream = patientStream(patientId);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isKey, KEY_FORMAT } from '../infra/crypto/master-key.js';
 import path from 'node:path';
 import { isValidTimeZone } from '../domain/availability/time.js';
 import { z } from 'zod';
@@ -54,11 +55,7 @@ const environment = z.object({
   MONGODB_URL: url(['mongodb:', 'mongodb+srv:']).optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   // 32 bytes, base64: wraps every data key. Unset: a generated one kept in DATA_DIR/secrets.
-  DATA_ENCRYPTION_KEY: z
-    .string()
-    .trim()
-    .refine((v) => Buffer.from(v, 'base64').length === 32 && Buffer.from(v, 'base64').toString('base64') === v, 'must be 32 bytes in base64 (e.g. from: openssl rand -base64 32)')
-    .optional(),
+  DATA_ENCRYPTION_KEY: z.string().trim().refine(isKey, KEY_FORMAT).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_TIMEZONE: z
     .string()

@@ -16,6 +16,7 @@ import { MemoryRateLimiter, type RateLimiter } from '../infra/rate-limit/rate-li
 import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
 import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
 import { KeyStore } from '../infra/crypto/key-store.js';
+import { purgeExpiredKeys } from '../infra/http/idempotency.js';
 import { loadMasterKey } from '../infra/crypto/master-key.js';
 import { createLogger } from '../infra/logging/logger.js';
 import type { EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
@@ -134,7 +135,18 @@ export async function createServices(config: Config, options: ServiceOptions = {
       onStaleState: (streamId, cachedRevision) => logger.warn({ streamId, cachedRevision }, 'the event store is behind the cached state of a stream; dropped it and its snapshot, folded from the store'),
     });
     const patients = new CommandHandler(store, patientDecider, patientEventCodec);
-    const keys = new KeyStore(db, await step('load the data encryption key', () => Promise.resolve(loadMasterKey(config.dataEncryptionKey, config.dataDir))));
+    if (!config.dataEncryptionKey && config.databaseUrl) {
+      // Each process would generate a master key of its own, and none could open another's data keys.
+      throw new StartupError('DATA_ENCRYPTION_KEY must be set when DATABASE_URL is: every process on one database needs the same master key (e.g. from: openssl rand -base64 32)');
+    }
+    const masterKey = await step('load the data encryption key', () => Promise.resolve(loadMasterKey(config.dataEncryptionKey, config.dataDir)));
+    // With the events in this same PostgreSQL, a key's commit need not wait for its WAL flush: the
+    // event that uses the key commits after it, synchronously, and its flush carries the key's WAL
+    // record too. With EventStoreDB the events commit elsewhere, so the key's commit is synchronous.
+    const keyPool = new pg.Pool({ connectionString: databaseUrl, max: 5, application_name: 'psicopay-keys', ...(config.eventStoreUrl ? {} : { options: '-c synchronous_commit=off' }) });
+    keyPool.on('error', (error) => logger.warn({ err: error }, 'key store connection dropped'));
+    cleanups.push(() => keyPool.end());
+    const keys = new KeyStore(db, masterKey, keyPool);
     const runner = new ProjectionRunner({
       store,
       db,
@@ -152,7 +164,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
       ? defineBookingJobs(scheduler, {
           expireHold: (therapistId, bookingId) => expireBookingHold(services, therapistId, bookingId),
           expireRequest: (therapistId, bookingId) => expireBooking(services, therapistId, bookingId),
-          sweep: () => sweepBookingDeadlines(services),
+          sweep: async () => {
+            const swept = await sweepBookingDeadlines(services);
+            // Idempotency keys past their retention go with the same minute's sweep.
+            await purgeExpiredKeys(db);
+            return swept;
+          },
         })
       : noExpiryScheduler;
 

@@ -15,7 +15,13 @@ const HOUR_MS = 60 * MINUTE_MS;
 export function decideStartPayment(command: StartPayment, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
   const booking = findBooking(therapist, command.bookingId);
-  if (booking.status === 'payment_processing') return [];
+  if (booking.status === 'payment_processing') {
+    // Past its deadline, its job not run yet: the expiry is what happened first, then this payment.
+    if (booking.paymentExpiresAt !== null && Date.parse(booking.paymentExpiresAt) <= command.now.getTime()) {
+      return [...expiryEvents(booking, command.now, 'payment_not_completed'), latePayment(command, 'expired')];
+    }
+    return [];
+  }
   if (booking.status === 'expired' || booking.status === 'cancelled') return [latePayment(command, booking.status)];
   if (booking.status === 'pending_payment' && Date.parse(booking.expiresAt) <= command.now.getTime()) {
     // Expired by the clock, its job not run yet: the expiry is what happened first.

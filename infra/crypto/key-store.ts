@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Queryable } from '../event-store/postgres-event-store-sql.js';
 import { bookingContact, type BookingContact, type Sealed, type SealedContact } from '../../domain/shared/personal-data.js';
 import { decrypt, encrypt } from './aead.js';
 
@@ -23,13 +24,29 @@ export interface BlindIndexes {
  * the key go the blind indexes that let a phone or e-mail find the patient again.
  */
 export class KeyStore {
+  private readonly wrapKey: Buffer;
   private readonly blindKey: Buffer;
+  private readonly fingerprintKey: Buffer;
 
   constructor(
     private readonly db: Knex,
-    private readonly master: Buffer,
+    master: Buffer,
+    /**
+     * Where a request's key is created: a plain pg pool, one prepared statement on the booking path.
+     * Its commits may be asynchronous when the events go to the same PostgreSQL (see services.ts).
+     */
+    private readonly writer: Queryable,
   ) {
-    this.blindKey = Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), 'psicopay blind index v1', 32));
+    // One purpose per key: wrapping data keys, blind indexes, request fingerprints.
+    const derive = (label: string) => Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), label, 32));
+    this.wrapKey = derive('psicopay data key wrapping v1');
+    this.blindKey = derive('psicopay blind index v1');
+    this.fingerprintKey = derive('psicopay request fingerprint v1');
+  }
+
+  /** A keyed hash of a request body (which holds personal data): comparable, not guessable from a copy of the database. */
+  fingerprint(value: string): string {
+    return createHmac('sha256', this.fingerprintKey).update(value).digest('hex');
   }
 
   /** Per therapist, so one therapist's index says nothing about another's patients (BR-PP-004). */
@@ -43,14 +60,16 @@ export class KeyStore {
     const blind = this.blindIndexes(therapistId, contact);
     const fresh = randomBytes(32);
     const keyId = randomUUID();
-    const result = await this.db.raw<{ rows: KeyRow[] }>(
-      `INSERT INTO ${TABLE} AS k (key_id, subject, therapist_id, wrapped, blind_phone, blind_email) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (subject) DO UPDATE SET subject = k.subject RETURNING k.key_id, k.wrapped`,
-      [keyId, `booking:${bookingId}`, therapistId, encrypt(this.master, fresh, keyId), blind.phone, blind.email],
-    );
+    const result = await this.writer.query<KeyRow & { inserted: boolean }>({
+      name: 'keys_create_booking_key',
+      text: `INSERT INTO ${TABLE} AS k (key_id, subject, therapist_id, wrapped, blind_phone, blind_email) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (subject) DO UPDATE SET subject = k.subject RETURNING k.key_id, k.wrapped, (k.key_id = $1) AS inserted`,
+      values: [keyId, `booking:${bookingId}`, therapistId, encrypt(this.wrapKey, fresh, keyId), blind.phone, blind.email],
+    });
     const row = result.rows[0];
     if (!row?.wrapped) throw new Error('The data key of this booking request was destroyed');
-    return { keyId: row.key_id, ciphertext: encrypt(this.unwrap(row), Buffer.from(JSON.stringify(contact), 'utf8'), row.key_id) };
+    const key = row.inserted ? fresh : this.unwrap(row);
+    return { keyId: row.key_id, ciphertext: encrypt(key, Buffer.from(JSON.stringify(contact), 'utf8'), row.key_id) };
   }
 
   /** The blind indexes kept with a key; undefined once it was destroyed. */
@@ -70,7 +89,9 @@ export class KeyStore {
     return values.map((value) => {
       if ('legacy' in value) return value.legacy;
       const key = keys.get(value.keyId);
-      if (!key) return null;
+      // A destroyed key is a forgotten person; a missing one is a fault, never mistaken for forgetting.
+      if (key === undefined) throw new Error(`Data key ${value.keyId} is missing from the key store`);
+      if (key === null) return null;
       return bookingContact.parse(JSON.parse(decrypt(key, value.ciphertext, value.keyId).toString('utf8')));
     });
   }
@@ -85,23 +106,25 @@ export class KeyStore {
    * material and blind indexes. Answers the booking ids whose contact is gone.
    */
   async destroyForPatient(therapistId: string, patientId: string): Promise<string[]> {
-    const rows = await this.db.raw<{ rows: { subject: string }[] }>(
+    await this.db.raw(
       `WITH theirs AS (SELECT blind_phone, blind_email FROM ${TABLE} WHERE patient_id = ? AND wrapped IS NOT NULL)
-       UPDATE ${TABLE} k SET wrapped = NULL, blind_phone = NULL, blind_email = NULL, destroyed_at = now()
-       WHERE k.wrapped IS NOT NULL AND (k.patient_id = ? OR (k.therapist_id = ? AND (k.blind_phone IN (SELECT blind_phone FROM theirs) OR k.blind_email IN (SELECT blind_email FROM theirs))))
-       RETURNING k.subject`,
-      [patientId, patientId, therapistId],
+       UPDATE ${TABLE} k SET wrapped = NULL, blind_phone = NULL, blind_email = NULL, destroyed_at = now(), destroyed_for = ?
+       WHERE k.wrapped IS NOT NULL
+         AND (k.patient_id = ? OR (k.patient_id IS NULL AND k.therapist_id = ? AND (k.blind_phone IN (SELECT blind_phone FROM theirs) OR k.blind_email IN (SELECT blind_email FROM theirs))))`,
+      [patientId, patientId, patientId, therapistId],
     );
-    return rows.rows.flatMap((r) => (r.subject.startsWith('booking:') ? [r.subject.slice('booking:'.length)] : []));
+    // Everything destroyed for them, now or by an earlier try: a retried forget names the same requests.
+    const rows = (await this.db(TABLE).select('subject').where({ destroyed_for: patientId })) as { subject: string }[];
+    return rows.flatMap((r) => (r.subject.startsWith('booking:') ? [r.subject.slice('booking:'.length)] : [])).sort();
   }
 
-  /** A booking request that was refused never used its key. */
+  /** A booking request that was refused, and is not in its stream, never used its key. */
   async discardBookingKey(bookingId: string): Promise<void> {
     await this.db(TABLE).where({ subject: `booking:${bookingId}` }).whereNull('patient_id').delete();
   }
 
   private unwrap(row: KeyRow): Buffer {
     if (row.wrapped === null) throw new Error(`Data key ${row.key_id} was destroyed`);
-    return decrypt(this.master, row.wrapped, row.key_id);
+    return decrypt(this.wrapKey, row.wrapped, row.key_id);
   }
 }

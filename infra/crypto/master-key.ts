@@ -23,8 +23,13 @@ export function loadMasterKey(configured: string | undefined, dataDir: string): 
   return decodeKey(readFileSync(file, 'utf8').trim(), file);
 }
 
-export function decodeKey(value: string, where: string): Buffer {
-  const key = Buffer.from(value, 'base64');
-  if (key.length !== 32 || key.toString('base64') !== value.replace(/\s/g, '')) throw new Error(`${where} must be 32 bytes in base64 (e.g. from: openssl rand -base64 32)`);
-  return key;
+export const KEY_FORMAT = 'must be 32 bytes in base64 (e.g. from: openssl rand -base64 32)';
+
+export function isKey(value: string): boolean {
+  return Buffer.from(value, 'base64').length === 32 && Buffer.from(value, 'base64').toString('base64') === value;
+}
+
+function decodeKey(value: string, where: string): Buffer {
+  if (!isKey(value)) throw new Error(`${where} ${KEY_FORMAT}`);
+  return Buffer.from(value, 'base64');
 }

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Conflict, ValidationFailed } from '../../domain/shared/domain-error.js';
 import { WrongExpectedRevision } from '../event-store/event-store.js';
@@ -33,13 +33,17 @@ export async function idempotent(
   key: string | undefined,
   request: unknown,
   run: (entityId: string) => Promise<StoredAnswer>,
+  /** A keyed hash: the body holds personal data, and its plain hash would confirm a guess. */
+  fingerprint: (body: string) => string,
 ): Promise<StoredAnswer & { replayed: boolean }> {
   if (key === undefined) return { ...(await run(randomUUID())), replayed: false };
   if (!KEY_PATTERN.test(key)) throw new BadRequest([{ field: 'Idempotency-Key', message: 'Must be 1 to 200 visible ASCII characters' }]);
-  const requestHash = createHash('sha256').update(JSON.stringify(request) ?? '').digest('hex');
-  const entityId = await claim(db, scope, key, requestHash);
+  const requestHash = fingerprint(JSON.stringify(request) ?? '');
+  const claimId = randomUUID();
+  const entityId = await claim(db, scope, key, requestHash, claimId);
   if (entityId === undefined) return { ...(await replay(db, scope, key, requestHash)), replayed: true };
-  const row = db('app.idempotency_keys').where({ scope, key });
+  // Fenced by the claim: a run whose claim lapsed and was taken over can no longer answer for the key.
+  const row = db('app.idempotency_keys').where({ scope, key, claim_id: claimId });
   let answer: StoredAnswer;
   try {
     answer = await run(entityId);
@@ -63,19 +67,24 @@ export async function idempotent(
  * someone else holds the key's answer. It is claimed when new, past its retention (a new request:
  * a new id), or left unanswered by the same request (a released or stale claim: the same id).
  */
-async function claim(db: Knex, scope: string, key: string, requestHash: string): Promise<string | undefined> {
+async function claim(db: Knex, scope: string, key: string, requestHash: string, claimId: string): Promise<string | undefined> {
   const result = await db.raw<{ rows: { entity_id: string }[] }>(
-    `INSERT INTO app.idempotency_keys AS k (scope, key, request_hash, entity_id, claimed_until) VALUES (?, ?, ?, ?, now() + interval '${STALE_CLAIM}')
+    `INSERT INTO app.idempotency_keys AS k (scope, key, request_hash, entity_id, claim_id, claimed_until) VALUES (?, ?, ?, ?, ?, now() + interval '${STALE_CLAIM}')
      ON CONFLICT (scope, key) DO UPDATE SET
-       entity_id = CASE WHEN k.status IS NULL AND k.request_hash = EXCLUDED.request_hash THEN COALESCE(k.entity_id, EXCLUDED.entity_id) ELSE EXCLUDED.entity_id END,
-       request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, claimed_until = EXCLUDED.claimed_until,
+       entity_id = CASE WHEN k.created_at < now() - interval '${RETENTION}' THEN EXCLUDED.entity_id ELSE COALESCE(k.entity_id, EXCLUDED.entity_id) END,
+       request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, claim_id = EXCLUDED.claim_id, claimed_until = EXCLUDED.claimed_until,
        created_at = CASE WHEN k.created_at < now() - interval '${RETENTION}' THEN now() ELSE k.created_at END
      WHERE k.created_at < now() - interval '${RETENTION}'
         OR (k.status IS NULL AND k.request_hash = EXCLUDED.request_hash AND COALESCE(k.claimed_until, k.created_at + interval '${STALE_CLAIM}') <= now())
      RETURNING k.entity_id`,
-    [scope, key, requestHash, randomUUID()],
+    [scope, key, requestHash, randomUUID(), claimId],
   );
   return result.rows[0]?.entity_id;
+}
+
+/** Keys past their retention answer nothing any more: the sweep removes them (their bodies' fingerprints with them). */
+export async function purgeExpiredKeys(db: Knex): Promise<number> {
+  return db('app.idempotency_keys').where('created_at', '<', db.raw(`now() - interval '${RETENTION}'`)).delete();
 }
 
 async function replay(db: Knex, scope: string, key: string, requestHash: string): Promise<StoredAnswer> {

@@ -4,12 +4,12 @@ import { safeError } from './safe-error.js';
 export type { Logger };
 
 /**
- * Personal fields, wherever a log line might carry them (a request body, a booking, a patient):
- * censored before the line is written. Errors go through safeError, which keeps what failed and
+ * Personal fields, wherever a log line might carry them (a request body, a booking, a patient), up
+ * to three levels deep: censored before the line is written. Errors go through safeError, which keeps what failed and
  * where, never the values involved.
  */
 const PERSONAL = ['patient', 'patientName', 'patientEmail', 'patientPhone', 'reasonForConsultation', 'name', 'email', 'phone', 'notes', 'body'];
-const REDACT = [...PERSONAL, ...PERSONAL.map((field) => `*.${field}`), 'req.headers.authorization', 'headers.authorization'];
+const REDACT = [...PERSONAL, ...PERSONAL.map((field) => `*.${field}`), ...PERSONAL.map((field) => `*.*.${field}`), 'req.headers.authorization', 'headers.authorization'];
 
 /** Structured JSON logs on stdout (or `destination`); one logger passed down, children per component. */
 export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {

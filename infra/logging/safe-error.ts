@@ -2,9 +2,11 @@
  * Errors as ops may see them: what failed and where, never the values involved. A database error
  * is the place its values leak from: knex prefixes the SQL (its bindings only when
  * compileSqlOnError is on, which createKnex turns off), PostgreSQL quotes the offending input in
- * some messages (`invalid input syntax for type uuid: "…"`) and the key in `detail`
- * (`Key (email)=(…) already exists`). So `detail`, `where`, `hint` and the like are dropped, and
- * a quoted value after a colon is masked. The stack stays: it holds code, not data.
+ * many messages (`invalid input syntax for type uuid: "…"`, `value "…" is out of range`) and the
+ * key in `detail` (`Key (email)=(…) already exists`). So of a database error only the SQL, the
+ * SQLSTATE and where (schema, table, column, constraint) are kept: PostgreSQL's own text, `detail`,
+ * `where` and `hint` are dropped, since no pattern list could catch every message that quotes a
+ * value. Other errors keep their message with quoted values masked. The stack stays: it is code.
  */
 export interface SafeError {
   readonly type: string;
@@ -26,7 +28,7 @@ export function safeError(error: unknown): SafeError {
     const value = (error as unknown as Record<string, unknown>)[name];
     if (typeof value === 'string') fields[name] = value;
   }
-  const message = maskValues(error.message).slice(0, MAX_MESSAGE);
+  const message = (isDatabaseError(error) ? withoutPostgresText(error) : maskValues(error.message)).slice(0, MAX_MESSAGE);
   return { type: error.constructor.name || error.name, message, ...fields, ...(error.stack ? { stack: maskValues(error.stack) } : {}) };
 }
 
@@ -37,7 +39,19 @@ export function describeError(error: unknown): string {
   return [e.type, e.code ? `(${e.code})` : '', where ? `on ${where}` : '', `: ${e.message}`].filter(Boolean).join(' ').replace(' :', ':');
 }
 
-/** `…: "value"` and `…: value` after PostgreSQL's "for type X" lose the value; identifiers stay. */
+/** A PostgreSQL error (pg's DatabaseError): a severity and a five-character SQLSTATE. */
+function isDatabaseError(error: Error): error is Error & { code: string } {
+  const e = error as unknown as Record<string, unknown>;
+  return typeof e.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+
+/** knex's `SQL - message`: the SQL (placeholders, no bindings) stays, PostgreSQL's text goes. */
+function withoutPostgresText(error: Error & { code: string }): string {
+  const cut = error.message.lastIndexOf(' - ');
+  return `${cut >= 0 ? `${error.message.slice(0, cut)} - ` : ''}PostgreSQL error ${error.code}`;
+}
+
+/** Values quoted after a colon in other errors' messages are masked; identifiers stay. */
 function maskValues(text: string): string {
   return text
     .replace(/(for type [\w ."[\]]+?: )"(?:[^"\\]|\\.)*"/g, '$1"…"')

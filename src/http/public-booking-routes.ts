@@ -41,7 +41,7 @@ export function publicBookingRoutes(services: Services): Router {
       // The token is derived, not stored: what is remembered for a retry leaves it out.
       const { patientToken: _token, ...remembered } = booked;
       return { status: 201, body: remembered };
-    });
+    }, (value) => services.keys.fingerprint(value));
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (answer.problem) {
       res.status(answer.status).type('application/problem+json').json(answer.body);

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../infra/postgres/embedded-postgres.js';
 import { request } from '../support/service.js';
 
@@ -141,6 +141,15 @@ describe('npm start on a fresh machine', () => {
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/DATABASE_URL must be a URL starting with postgres:\/\//);
+  });
+
+  it('refuses an external database without DATA_ENCRYPTION_KEY, in one line: every process must share one master key', async () => {
+    const result = await exec(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, DATABASE_URL: inject('postgresAdminUrl'), DATA_ENCRYPTION_KEY: '', PORT: '0' }, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^DATA_ENCRYPTION_KEY must be set when DATABASE_URL is/) as unknown]);
   });
 
   it('reports an unreachable database in one line', async () => {

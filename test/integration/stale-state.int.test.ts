@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { CommandHandler } from '../../commands/command-handler.js';
 import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec } from '../../domain/therapist/therapist-events.js';
+import { defaultBookingPolicies } from '../../domain/availability/availability-types.js';
+import { ExpectedRevision } from '../../infra/event-store/event-store.js';
 import { reviveTherapistState, THERAPIST_STATE_VERSION } from '../../domain/therapist/therapist-state.js';
 import { PostgresSnapshotStore } from '../../infra/postgres/postgres-snapshot-store.js';
 import { aBookingRequest } from '../support/booking-commands.js';
@@ -65,5 +67,21 @@ describe('A cached state or snapshot ahead of the event store', () => {
     expect(await new PostgresSnapshotStore(database.db).load(stream, THERAPIST_STATE_VERSION)).toBeUndefined();
     // A process started after that folds the store's history and agrees with it.
     expect((await handler().load(stream)).revision).toBe(2);
+  });
+
+  it('in a cold process, when the restored store grew back past the snapshot with other events: told apart by event id', async () => {
+    const stream = await aStreamThatIsThenRestoredToRevision1(handler());
+    // Another history since the restore: ten policy changes, the last one setting a 30-minute buffer.
+    for (let i = 0; i < 10; i++) {
+      const bufferAfterMinutes = i === 9 ? 30 : 5;
+      const other = therapistEventCodec.encode({ type: 'BookingPoliciesChanged', data: { ...defaultBookingPolicies('America/Argentina/Buenos_Aires'), bufferAfterMinutes } });
+      await database.store.append(stream, [{ eventId: randomUUID(), ...other, metadata }], ExpectedRevision.exact(1 + i));
+    }
+    const loaded = await handler().load(stream);
+    expect(loaded.revision).toBe(11);
+    // The snapshot's history held three bookings; the store's holds none.
+    expect(loaded.state).toMatchObject({ policies: { bufferAfterMinutes: 30 } });
+    expect(loaded.state.status === 'registered' ? Object.keys(loaded.state.bookings) : undefined).toEqual([]);
+    expect(stale).toContain(stream);
   });
 });

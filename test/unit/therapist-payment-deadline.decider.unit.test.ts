@@ -134,3 +134,13 @@ describe('Events written before payment deadlines existed (schema v1)', () => {
     expect(state.bookings['bk-1']).toMatchObject({ status: 'payment_processing', paymentExpiresAt: '2026-03-09T12:00:00.000Z' });
   });
 });
+
+describe('A payment reported for a payment past its deadline, before the expiry job ran', () => {
+  it('records the expiry first, then the payment as late', () => {
+    const later = plusMinutes(DEADLINE, 5);
+    spec.given(paying).when(startPayment(later)).then([
+      event('BookingExpired', { bookingId: 'bk-1', expiredAt: later.toISOString(), reason: 'payment_not_completed' }),
+      event('LatePaymentReceived', { bookingId: 'bk-1', method: 'bank_transfer', reference: 'TRX-9', bookingStatus: 'expired', receivedAt: later.toISOString() }),
+    ]);
+  });
+});

@@ -27,6 +27,8 @@ export const paymentDeadlines: Migration = {
       t.uuid('entity_id');
       // Until then the claim's request is running; a retry of the same request may take it over after.
       t.timestamp('claimed_until', { useTz: true });
+      // Which run holds the claim: only it may store the answer or release the claim.
+      t.uuid('claim_id');
     });
     await db.schema.withSchema('app').alterTable('stream_snapshots', (t) => {
       // Id of the event at `revision`: a snapshot of another history (a restored store) is recognised and dropped.
@@ -37,7 +39,7 @@ export const paymentDeadlines: Migration = {
     await db.schema.withSchema('read').alterTable('booking_requests', (t) => {
       t.dropColumns('payment_expires_at', 'expiry_reason', 'late_payment_received_at', 'late_payment_reference');
     });
-    await db.schema.withSchema('app').alterTable('idempotency_keys', (t) => t.dropColumns('entity_id', 'claimed_until'));
+    await db.schema.withSchema('app').alterTable('idempotency_keys', (t) => t.dropColumns('entity_id', 'claimed_until', 'claim_id'));
     await db.schema.withSchema('app').alterTable('stream_snapshots', (t) => t.dropColumn('event_id'));
   },
 };

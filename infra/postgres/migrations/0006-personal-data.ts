@@ -24,6 +24,8 @@ export const personalData: Migration = {
       t.text('blind_email');
       t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
       t.timestamp('destroyed_at', { useTz: true });
+      // The patient whose forgetting destroyed it (also a request of theirs never confirmed, found by phone or e-mail).
+      t.uuid('destroyed_for').index();
     });
     await db.schema.withSchema('read').alterTable('booking_requests', (t) => {
       t.text('patient_name').nullable().alter();
@@ -43,6 +45,8 @@ export const personalData: Migration = {
     // (the index key is not in the database), so they go: a patient registered before this is not
     // found by phone or e-mail any more, and their next confirmed booking registers a new record.
     await db('app.patient_identities').delete();
+    // Snapshots of earlier state versions held contacts in plaintext; they are a cache, folded anew.
+    await db('app.stream_snapshots').delete();
   },
   async down(db: Knex) {
     await db.schema.withSchema('keys').dropTableIfExists('data_keys');
