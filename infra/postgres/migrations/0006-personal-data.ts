@@ -16,7 +16,7 @@ export const personalData: Migration = {
       t.text('subject').notNullable().unique();
       t.uuid('therapist_id').notNullable();
       // Set once the booking is confirmed: forgetting this patient destroys the key.
-      t.uuid('patient_id').index();
+      t.uuid('patient_id');
       // The data key, AES-256-GCM-wrapped with the master key; NULL once destroyed.
       t.text('wrapped');
       // Keyed HMACs of the normalised phone and e-mail, for de-duplication (BR-PP-004); destroyed with the key.
@@ -25,8 +25,12 @@ export const personalData: Migration = {
       t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(db.fn.now());
       t.timestamp('destroyed_at', { useTz: true });
       // The patient whose forgetting destroyed it (also a request of theirs never confirmed, found by phone or e-mail).
-      t.uuid('destroyed_for').index();
+      t.uuid('destroyed_for');
     });
+    // Partial: a booking request's key is inserted with neither set, so its insert maintains only the
+    // primary key and the subject (the booking path's cost).
+    await db.raw('CREATE INDEX data_keys_patient_id_index ON keys.data_keys (patient_id) WHERE patient_id IS NOT NULL');
+    await db.raw('CREATE INDEX data_keys_destroyed_for_index ON keys.data_keys (destroyed_for) WHERE destroyed_for IS NOT NULL');
     await db.schema.withSchema('read').alterTable('booking_requests', (t) => {
       t.text('patient_name').nullable().alter();
       t.text('patient_email').nullable().alter();
