@@ -60,7 +60,7 @@ export async function recordPatientOfBooking(ctx: CommandContext, therapistId: s
   await ctx.keys.linkToPatient(contact.keyId, resolution.patientId);
   // Sent for a matched patient too (a no-op once registered): a reservation whose registration was
   // cut short by a crash gets its patient stream now instead of pointing at nothing.
-  const registered = await ctx.patients.handle(stream, { type: 'RegisterPatient', patientId: resolution.patientId, therapistId, contact, bookingId: booking.bookingId, now }, metadataOf(caller));
+  const registered = await ctx.patients.handle(stream, { type: 'RegisterPatient', patientId: resolution.patientId, therapistId, contact, bookingId: booking.bookingId, profile: null, now }, metadataOf(caller));
   if (resolution.matchedBy === null) return registered.position;
   const linked = await ctx.patients.handle(
     stream,

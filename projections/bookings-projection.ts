@@ -2,7 +2,7 @@ import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
 import type { BookingContact } from '../domain/shared/personal-data.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
-import type { ContactOpener } from './contact-opener.js';
+import type { PersonalDataOpener } from './contact-opener.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
@@ -30,7 +30,7 @@ const FORGOTTEN = { patient_name: null, patient_email: null, patient_phone: null
  * id (see TableBuffer): inserts ignore a row already there and updates set absolute values, so
  * redelivery changes nothing.
  */
-export function bookingsProjection(open: ContactOpener, shapes: TableShapes = new TableShapes()): Projection {
+export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes = new TableShapes()): Projection {
   return {
     name: 'bookings',
     handles: HANDLES,
@@ -46,7 +46,7 @@ export function bookingsProjection(open: ContactOpener, shapes: TableShapes = ne
         else bookingEvents.push({ therapistId: streamId.slice('therapist-'.length), event });
       }
       const requested = bookingEvents.flatMap(({ event }) => (event.type === 'BookingRequested' ? [event.data.contact] : []));
-      const contacts = requested.length === 0 ? [] : await open(trx, requested);
+      const contacts = requested.length === 0 ? [] : await open.contacts(trx, requested);
       let next = 0;
       for (const { therapistId, event } of bookingEvents) applyOne(requests, sessions, therapistId, event, event.type === 'BookingRequested' ? (contacts[next++] ?? null) : null);
       await requests.flush();

@@ -1,17 +1,37 @@
 import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
-import type { SealedContact } from '../domain/shared/personal-data.js';
-import type { ContactOpener } from './contact-opener.js';
+import type { PatientProfile, Sealed, SealedContact } from '../domain/shared/personal-data.js';
+import type { PersonalDataOpener } from './contact-opener.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
-const HANDLES = ['PatientRegistered', 'BookingLinkedToPatient', 'PatientForgotten'] as const satisfies readonly PatientEvent['type'][];
+const HANDLES = ['PatientRegistered', 'BookingLinkedToPatient', 'PatientProfileUpdated', 'PatientForgotten'] as const satisfies readonly PatientEvent['type'][];
+
+/** Every personal column of read.patients: what forgetting clears. */
+const PERSONAL = ['name', 'email', 'phone', 'date_of_birth', 'gender', 'emergency_contact_name', 'emergency_contact_phone', 'occupation', 'city', 'referral_source'] as const;
+
+function profileColumns(p: PatientProfile) {
+  return {
+    name: p.name,
+    email: p.email,
+    phone: p.phone,
+    date_of_birth: p.dateOfBirth,
+    gender: p.gender,
+    emergency_contact_name: p.emergencyContactName,
+    emergency_contact_phone: p.emergencyContactPhone,
+    preferred_contact_method: p.preferredContactMethod,
+    preferred_language: p.preferredLanguage,
+    occupation: p.occupation,
+    city: p.city,
+    referral_source: p.referralSource,
+  };
+}
 
 /**
- * read.patients: who the therapist's patients are (the profile work extends this table). Contacts
- * are opened from their sealed form as they are projected; a forgotten patient keeps only dates.
+ * read.patients: the therapist's patients and their profiles. Personal data is opened from its
+ * sealed form as it is projected; a forgotten patient keeps only dates and preferences of no one.
  */
-export function patientsProjection(open: ContactOpener, shapes: TableShapes = new TableShapes()): Projection {
+export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes = new TableShapes()): Projection {
   return {
     name: 'patients',
     handles: HANDLES,
@@ -19,21 +39,24 @@ export function patientsProjection(open: ContactOpener, shapes: TableShapes = ne
     async apply(trx, events) {
       const patients = new TableBuffer(trx, 'read.patients', ['id'], shapes);
       const handled = handledEvents<PatientEvent, (typeof HANDLES)[number]>(events, HANDLES).map((e) => e.event);
-      const sealed: SealedContact[] = handled.flatMap((e) => (e.type === 'PatientForgotten' ? [] : [e.data.contact]));
-      const contacts = sealed.length === 0 ? [] : await open(trx, sealed);
-      // Run in order after the inserts: a link fills in what the record lacks, forgetting clears it.
+      const sealedContacts: SealedContact[] = handled.flatMap((e) => (e.type === 'PatientRegistered' || e.type === 'BookingLinkedToPatient' ? [e.data.contact] : []));
+      const sealedProfiles: Sealed[] = handled.flatMap((e) => (e.type === 'PatientProfileUpdated' ? [e.data.profile] : []));
+      const contacts = sealedContacts.length === 0 ? [] : await open.contacts(trx, sealedContacts);
+      const profiles = sealedProfiles.length === 0 ? [] : await open.profiles(trx, sealedProfiles);
+      // Run in order after the inserts: a link fills in what the record lacks, a profile replaces it, forgetting clears it.
       const afterwards: (() => Promise<unknown>)[] = [];
-      let next = 0;
+      let nextContact = 0;
+      let nextProfile = 0;
       for (const event of handled) {
         switch (event.type) {
           case 'PatientRegistered': {
             const d = event.data;
-            const contact = contacts[next++] ?? null;
-            patients.insert({ id: d.patientId, therapist_id: d.therapistId, name: contact?.name ?? null, email: contact?.email ?? null, phone: contact?.phone ?? null, first_booking_id: d.bookingId, registered_at: d.registeredAt, forgotten_at: null });
+            const contact = contacts[nextContact++] ?? null;
+            patients.insert({ id: d.patientId, therapist_id: d.therapistId, name: contact?.name ?? null, email: contact?.email || null, phone: contact?.phone || null, first_booking_id: d.bookingId, registered_at: d.registeredAt, forgotten_at: null });
             break;
           }
           case 'BookingLinkedToPatient': {
-            const contact = contacts[next++] ?? null;
+            const contact = contacts[nextContact++] ?? null;
             if (contact) {
               afterwards.push(() =>
                 trx.raw('UPDATE read.patients SET name = COALESCE(name, ?), email = COALESCE(email, ?), phone = COALESCE(phone, ?) WHERE id = ? AND forgotten_at IS NULL', [contact.name, contact.email, contact.phone, event.data.patientId]),
@@ -41,8 +64,13 @@ export function patientsProjection(open: ContactOpener, shapes: TableShapes = ne
             }
             break;
           }
+          case 'PatientProfileUpdated': {
+            const profile = profiles[nextProfile++] ?? null;
+            if (profile) afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).whereNull('forgotten_at').update({ ...profileColumns(profile), profile_updated_at: event.data.updatedAt }));
+            break;
+          }
           case 'PatientForgotten':
-            afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).update({ name: null, email: null, phone: null, forgotten_at: event.data.forgottenAt }));
+            afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).update({ ...Object.fromEntries(PERSONAL.map((c) => [c, null])), forgotten_at: event.data.forgottenAt }));
             break;
           default:
             assertNever(event);

@@ -2,7 +2,7 @@ import type { DomainEvent } from '../domain/shared/decider.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import type { RecordedEvent } from '../infra/event-store/event-store.js';
-import type { ContactOpener } from './contact-opener.js';
+import type { PersonalDataOpener } from './contact-opener.js';
 import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
 import { bookingsProjection } from './bookings-projection.js';
@@ -11,7 +11,7 @@ import { TableShapes } from './table-buffer.js';
 import { therapistsProjection } from './therapists-projection.js';
 
 /** Every read model the service maintains, in no particular order; `open` unseals personal data for those that show it. */
-export function createProjections(open: ContactOpener): readonly Projection[] {
+export function createProjections(open: PersonalDataOpener): readonly Projection[] {
   const shapes = new TableShapes();
   return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes)];
 }

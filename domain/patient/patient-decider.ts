@@ -1,9 +1,9 @@
 import { assertNever, type Decider } from '../shared/decider.js';
-import { NotFound } from '../shared/domain-error.js';
-import type { SealedContact } from '../shared/personal-data.js';
+import { Conflict, NotFound } from '../shared/domain-error.js';
+import type { Sealed, SealedContact } from '../shared/personal-data.js';
 import type { PatientEvent } from './patient-events.js';
 
-export type PatientCommand = RegisterPatient | LinkBookingToPatient | ForgetPatient;
+export type PatientCommand = RegisterPatient | LinkBookingToPatient | UpdatePatientProfile | ForgetPatient;
 
 export interface RegisterPatient {
   readonly type: 'RegisterPatient';
@@ -11,6 +11,17 @@ export interface RegisterPatient {
   readonly therapistId: string;
   readonly contact: SealedContact;
   readonly bookingId: string | null;
+  /** A therapist registering a patient directly gives their whole profile too. */
+  readonly profile: Sealed | null;
+  readonly now: Date;
+}
+
+/** PUT semantics: the whole profile, replaced. */
+export interface UpdatePatientProfile {
+  readonly type: 'UpdatePatientProfile';
+  readonly patientId: string;
+  readonly therapistId: string;
+  readonly profile: Sealed;
   readonly now: Date;
 }
 
@@ -44,8 +55,14 @@ function decide(command: PatientCommand, state: PatientState): PatientEvent[] {
     case 'RegisterPatient': {
       // Registering twice is a no-op: a retried confirmation must not fail.
       if (state.status === 'registered') return [];
-      const { patientId, therapistId, contact, bookingId, now } = command;
-      return [{ type: 'PatientRegistered', data: { patientId, therapistId, contact, bookingId, registeredAt: now.toISOString() } }];
+      const { patientId, therapistId, contact, bookingId, profile, now } = command;
+      const registered: PatientEvent = { type: 'PatientRegistered', data: { patientId, therapistId, contact, bookingId, registeredAt: now.toISOString() } };
+      return profile ? [registered, { type: 'PatientProfileUpdated', data: { patientId, profile, updatedAt: now.toISOString() } }] : [registered];
+    }
+    case 'UpdatePatientProfile': {
+      const patient = ownPatient(state, command);
+      if (patient.forgotten) throw new Conflict('patient_forgotten', 'This patient was forgotten: their record keeps no personal data', { patientId: command.patientId });
+      return [{ type: 'PatientProfileUpdated', data: { patientId: command.patientId, profile: command.profile, updatedAt: command.now.toISOString() } }];
     }
     case 'LinkBookingToPatient': {
       const patient = ownPatient(state, command);
@@ -75,6 +92,8 @@ function evolve(state: PatientState, event: PatientEvent): PatientState {
       return { status: 'registered', therapistId: event.data.therapistId, bookingIds: event.data.bookingId ? [event.data.bookingId] : [], forgotten: false };
     case 'BookingLinkedToPatient':
       return state.status === 'registered' ? { ...state, bookingIds: [...state.bookingIds, event.data.bookingId] } : state;
+    case 'PatientProfileUpdated':
+      return state;
     case 'PatientForgotten':
       return state.status === 'registered' ? { ...state, forgotten: true } : state;
     default:

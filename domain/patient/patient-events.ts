@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EventCodec } from '../shared/event-codec.js';
 import { defineEvent } from '../shared/event-codec.js';
 import type { EventOf } from '../shared/event-of.js';
-import { sealedContact } from '../shared/personal-data.js';
+import { sealed, sealedContact } from '../shared/personal-data.js';
 
 const id = z.string().min(1);
 const instant = z.iso.datetime();
@@ -47,6 +47,10 @@ export const bookingLinkedToPatient = defineEvent(
 );
 export type BookingLinkedToPatient = EventOf<typeof bookingLinkedToPatient>;
 
+/** The therapist set the patient's profile (spec 5.2): the whole profile, sealed under the patient's own key. */
+export const patientProfileUpdated = defineEvent('PatientProfileUpdated', z.object({ patientId: id, profile: sealed, updatedAt: instant }));
+export type PatientProfileUpdated = EventOf<typeof patientProfileUpdated>;
+
 /** BR-PP-005: the patient's keys were destroyed; counts, dates and amounts stay, the person is gone. */
 export const patientForgotten = defineEvent(
   'PatientForgotten',
@@ -60,9 +64,9 @@ export const patientForgotten = defineEvent(
 );
 export type PatientForgotten = EventOf<typeof patientForgotten>;
 
-export type PatientEvent = PatientRegistered | BookingLinkedToPatient | PatientForgotten;
+export type PatientEvent = PatientRegistered | BookingLinkedToPatient | PatientProfileUpdated | PatientForgotten;
 
-export const patientEventCodec = new EventCodec<PatientEvent>([patientRegistered, bookingLinkedToPatient, patientForgotten]);
+export const patientEventCodec = new EventCodec<PatientEvent>([patientRegistered, bookingLinkedToPatient, patientProfileUpdated, patientForgotten]);
 
 export function patientStream(patientId: string): string {
   return `patient-${patientId}`;

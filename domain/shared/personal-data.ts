@@ -27,3 +27,20 @@ export const legacyContact = z.object({ legacy: bookingContact });
 
 export const sealedContact = z.union([sealed, legacyContact]);
 export type SealedContact = z.infer<typeof sealedContact>;
+
+/** A patient's administrative profile (spec 5.2), sealed as one value under the patient's own key. */
+export const patientProfile = z.object({
+  name: z.string(),
+  email: z.string().nullable(),
+  phone: z.string(),
+  dateOfBirth: z.iso.date().nullable(),
+  gender: z.string().nullable(),
+  emergencyContactName: z.string().nullable(),
+  emergencyContactPhone: z.string().nullable(),
+  preferredContactMethod: z.enum(['whatsapp', 'email', 'phone', 'sms']),
+  preferredLanguage: z.string(),
+  occupation: z.string().nullable(),
+  city: z.string().nullable(),
+  referralSource: z.string().nullable(),
+});
+export type PatientProfile = z.infer<typeof patientProfile>;

@@ -1,7 +1,8 @@
 import { createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Queryable } from '../event-store/postgres-event-store-sql.js';
-import { bookingContact, type BookingContact, type Sealed, type SealedContact } from '../../domain/shared/personal-data.js';
+import type { z } from 'zod';
+import { bookingContact, type BookingContact, type PatientProfile, type Sealed, type SealedContact } from '../../domain/shared/personal-data.js';
 import { decrypt, encrypt } from './aead.js';
 
 const TABLE = 'keys.data_keys';
@@ -57,19 +58,38 @@ export class KeyStore {
 
   /** Seals a booking request's contact under the request's own key (the same key on a retry of that request). */
   async sealBookingContact(therapistId: string, bookingId: string, contact: BookingContact): Promise<Sealed> {
-    const blind = this.blindIndexes(therapistId, contact);
+    return this.seal(`booking:${bookingId}`, therapistId, null, this.blindIndexes(therapistId, contact), contact);
+  }
+
+  /**
+   * Seals a patient's profile under the patient's own key (created on first use, linked to them at
+   * once); its blind indexes are the profile's phone and e-mail (none without an e-mail: it finds no one).
+   */
+  async sealPatientProfile(therapistId: string, patientId: string, profile: PatientProfile): Promise<Sealed> {
+    return this.seal(`patient:${patientId}`, therapistId, patientId, this.blindIndexes(therapistId, { phone: profile.phone, email: profile.email ?? '' }), profile);
+  }
+
+  /** The contact a directly registered patient's record starts from, under the patient's own key. */
+  async sealPatientContact(therapistId: string, patientId: string, contact: BookingContact): Promise<Sealed> {
+    return this.seal(`patient:${patientId}`, therapistId, patientId, this.blindIndexes(therapistId, contact), contact);
+  }
+
+  private async seal(subject: string, therapistId: string, patientId: string | null, blind: BlindIndexes, value: unknown): Promise<Sealed> {
     const fresh = randomBytes(32);
     const keyId = randomUUID();
+    // The same subject keeps its key (a retried request; a profile changed again); its indexes follow the latest value.
     const result = await this.writer.query<KeyRow & { inserted: boolean }>({
-      name: 'keys_create_booking_key',
-      text: `INSERT INTO ${TABLE} AS k (key_id, subject, therapist_id, wrapped, blind_phone, blind_email) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (subject) DO UPDATE SET subject = k.subject RETURNING k.key_id, k.wrapped, (k.key_id = $1) AS inserted`,
-      values: [keyId, `booking:${bookingId}`, therapistId, encrypt(this.wrapKey, fresh, keyId), blind.phone, blind.email],
+      name: 'keys_create_key',
+      text: `INSERT INTO ${TABLE} AS k (key_id, subject, therapist_id, patient_id, wrapped, blind_phone, blind_email) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (subject) DO UPDATE SET blind_phone = CASE WHEN k.wrapped IS NULL THEN NULL ELSE EXCLUDED.blind_phone END,
+               blind_email = CASE WHEN k.wrapped IS NULL THEN NULL ELSE EXCLUDED.blind_email END
+             RETURNING k.key_id, k.wrapped, (k.key_id = $1) AS inserted`,
+      values: [keyId, subject, therapistId, patientId, encrypt(this.wrapKey, fresh, keyId), blind.phone, blind.email],
     });
     const row = result.rows[0];
-    if (!row?.wrapped) throw new Error('The data key of this booking request was destroyed');
+    if (!row?.wrapped) throw new Error(`The data key of ${subject.split(':')[0] ?? 'this subject'} was destroyed`);
     const key = row.inserted ? fresh : this.unwrap(row);
-    return { keyId: row.key_id, ciphertext: encrypt(key, Buffer.from(JSON.stringify(contact), 'utf8'), row.key_id) };
+    return { keyId: row.key_id, ciphertext: encrypt(key, Buffer.from(JSON.stringify(value), 'utf8'), row.key_id) };
   }
 
   /** The blind indexes kept with a key; undefined once it was destroyed. */
@@ -83,6 +103,11 @@ export class KeyStore {
    * A contact whose key was destroyed opens as null: the person was forgotten.
    */
   async openContacts(values: readonly SealedContact[], db: Knex | Knex.Transaction = this.db): Promise<(BookingContact | null)[]> {
+    return this.open(values, bookingContact, db);
+  }
+
+  /** Opens sealed values of one schema (see openContacts); legacy plaintext ones come back as they are. */
+  async open<T>(values: readonly (Sealed | { legacy: T })[], schema: z.ZodType<T>, db: Knex | Knex.Transaction = this.db): Promise<(T | null)[]> {
     const ids = [...new Set(values.flatMap((v) => ('keyId' in v ? [v.keyId] : [])))];
     const rows = ids.length === 0 ? [] : ((await db(TABLE).select('key_id', 'wrapped').whereIn('key_id', ids)) as KeyRow[]);
     const keys = new Map(rows.map((r) => [r.key_id, r.wrapped === null ? null : this.unwrap(r)]));
@@ -92,7 +117,7 @@ export class KeyStore {
       // A destroyed key is a forgotten person; a missing one is a fault, never mistaken for forgetting.
       if (key === undefined) throw new Error(`Data key ${value.keyId} is missing from the key store`);
       if (key === null) return null;
-      return bookingContact.parse(JSON.parse(decrypt(key, value.ciphertext, value.keyId).toString('utf8')));
+      return schema.parse(JSON.parse(decrypt(key, value.ciphertext, value.keyId).toString('utf8')));
     });
   }
 

@@ -1,24 +1,57 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { registerPatient, updatePatientProfile } from '../../commands/patient-profiles.js';
 import { forgetPatient } from '../../commands/patients.js';
 import { requireTherapist } from '../../infra/http/auth.js';
-import { parseQuery } from '../../infra/http/parse.js';
-import { patientProfile } from '../../queries/patients.js';
+import { parseBody, parseQuery } from '../../infra/http/parse.js';
+import { BadRequest } from '../../infra/http/problem.js';
+import { decodeCursor, patientProfile, searchPatients } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { patientProfileBody, patientSearchQuery } from './patient-input.js';
 import { rateLimits } from './rate-limits.js';
 import { uuidParam } from './text.js';
 
 const idParams = z.object({ id: uuidParam('Must be a patient id (UUID)') });
 
-/** The therapist's patients (spec Appendix D, "Patient Management"): profiles and forgetting. */
+/** The therapist's patients (spec Appendix D, "Patient Management"): profiles, search, forgetting. */
 export function patientRoutes(services: Services): Router {
   const router = Router();
   router.use('/api/patients', requireTherapist(services.db), rateLimits(services).therapist);
+  const now = () => services.clock.now();
+  const profileOf = (therapistId: string, id: string) => patientProfile(services.db, therapistId, id, now());
+
+  router.post('/api/patients', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const profile = parseBody(patientProfileBody(now().toISOString().slice(0, 10)), req);
+    const { patientId, position } = await registerPatient(services, therapistId, profile, caller);
+    await services.settle(position);
+    res.status(201).location(`/api/patients/${patientId}`).json(await profileOf(therapistId, patientId));
+  });
+
+  router.get('/api/patients', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const search = parseQuery(patientSearchQuery, req.query);
+    try {
+      decodeCursor(search.cursor);
+    } catch {
+      throw new BadRequest([{ field: 'cursor', message: 'Not a cursor this API handed out' }]);
+    }
+    res.json(await searchPatients(services.db, therapistId, search, now()));
+  });
 
   router.get('/api/patients/:id', async (req, res) => {
     const { therapistId } = therapistCaller(res);
-    res.json(await patientProfile(services.db, therapistId, parseQuery(idParams, req.params).id));
+    res.json(await profileOf(therapistId, parseQuery(idParams, req.params).id));
+  });
+
+  router.put('/api/patients/:id', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const profile = parseBody(patientProfileBody(now().toISOString().slice(0, 10)), req);
+    const { position } = await updatePatientProfile(services, therapistId, id, profile, caller);
+    await services.settle(position);
+    res.json(await profileOf(therapistId, id));
   });
 
   // BR-PP-005, the right to be forgotten: the patient's data keys are destroyed; history stays.
@@ -27,7 +60,7 @@ export function patientRoutes(services: Services): Router {
     const { id } = parseQuery(idParams, req.params);
     const { position } = await forgetPatient(services, therapistId, id, caller);
     await services.settle(position);
-    res.json(await patientProfile(services.db, therapistId, id));
+    res.json(await profileOf(therapistId, id));
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { patientDecider, type PatientCommand } from '../../domain/patient/patient-decider.js';
 import { patientEventCodec, type PatientEvent } from '../../domain/patient/patient-events.js';
-import { NotFound } from '../../domain/shared/domain-error.js';
+import { Conflict, NotFound } from '../../domain/shared/domain-error.js';
 import { specOf } from '../support/decider-spec.js';
 
 /*
@@ -14,7 +14,7 @@ const CONTACT = { keyId: '00000000-0000-4000-8000-00000000c0de', ciphertext: 'c2
 const OTHER_CONTACT = { keyId: '00000000-0000-4000-8000-00000000beef', ciphertext: 'b3RybyBzZWxsYWRv' } as const;
 const at = NOW.toISOString();
 
-const register: PatientCommand = { type: 'RegisterPatient', patientId: 'pa-1', therapistId: 'th-1', contact: CONTACT, bookingId: 'bk-1', now: NOW };
+const register: PatientCommand = { type: 'RegisterPatient', patientId: 'pa-1', therapistId: 'th-1', contact: CONTACT, bookingId: 'bk-1', profile: null, now: NOW };
 const registered: PatientEvent = { type: 'PatientRegistered', data: { patientId: 'pa-1', therapistId: 'th-1', contact: CONTACT, bookingId: 'bk-1', registeredAt: at } };
 const link = (bookingId: string, therapistId = 'th-1'): PatientCommand => ({ type: 'LinkBookingToPatient', patientId: 'pa-1', therapistId, bookingId, matchedBy: 'phone', contact: OTHER_CONTACT, now: NOW });
 const linked = (bookingId: string): PatientEvent => ({ type: 'BookingLinkedToPatient', data: { patientId: 'pa-1', bookingId, matchedBy: 'phone', contact: OTHER_CONTACT, linkedAt: at } });
@@ -48,6 +48,25 @@ describe('LinkBookingToPatient', () => {
   it('does not find another therapist\'s patient, nor one never registered', () => {
     spec.given([registered]).when(link('bk-2', 'th-2')).thenThrows(NotFound, { code: 'patient_not_found' });
     spec.given([]).when(link('bk-2')).thenThrows(NotFound, { code: 'patient_not_found' });
+  });
+});
+
+describe('UpdatePatientProfile', () => {
+  const update = (therapistId = 'th-1'): PatientCommand => ({ type: 'UpdatePatientProfile', patientId: 'pa-1', therapistId, profile: OTHER_CONTACT, now: NOW });
+  it('records the whole profile, sealed', () => {
+    spec.given([registered]).when(update()).then([{ type: 'PatientProfileUpdated', data: { patientId: 'pa-1', profile: OTHER_CONTACT, updatedAt: at } }]);
+  });
+
+  it('refuses a forgotten patient (Conflict patient_forgotten), and another therapist\'s (NotFound)', () => {
+    spec.given([registered, forgotten]).when(update()).thenThrows(Conflict, { code: 'patient_forgotten' });
+    spec.given([registered]).when(update('th-2')).thenThrows(NotFound, { code: 'patient_not_found' });
+  });
+
+  it('comes with the registration of a patient the therapist adds directly', () => {
+    spec.given([]).when({ ...register, bookingId: null, profile: OTHER_CONTACT }).then([
+      { type: 'PatientRegistered', data: { patientId: 'pa-1', therapistId: 'th-1', contact: CONTACT, bookingId: null, registeredAt: at } },
+      { type: 'PatientProfileUpdated', data: { patientId: 'pa-1', profile: OTHER_CONTACT, updatedAt: at } },
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import { booking } from './0003-booking.js';
 import { snapshots } from './0004-snapshots.js';
 import { paymentDeadlines } from './0005-payment-deadlines.js';
 import { personalData } from './0006-personal-data.js';
+import { patientProfiles } from './0007-patient-profiles.js';
 
 export interface Migration {
   readonly name: string;
@@ -13,4 +14,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles];
