@@ -133,6 +133,7 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         payment_status: d.paymentStatus,
         status: 'scheduled',
         source: d.source,
+        cancelled_by: null,
         status_changed_at: null,
       });
       return;
@@ -144,7 +145,7 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       sessions.update({ id: event.data.sessionId }, { status: 'no_show', status_changed_at: event.data.at });
       return;
     case 'SessionCancelled':
-      sessions.update({ id: event.data.sessionId }, { status: 'cancelled', status_changed_at: event.data.cancelledAt });
+      sessions.update({ id: event.data.sessionId }, { status: 'cancelled', cancelled_by: event.data.cancelledBy, status_changed_at: event.data.cancelledAt });
       return;
     default:
       assertNever(event);

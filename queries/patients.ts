@@ -103,3 +103,33 @@ export function decodeCursor(cursor: string | undefined): Cursor | undefined {
   if (!Array.isArray(value) || value.length !== 3 || typeof value[0] !== 'boolean' || typeof value[1] !== 'string' || typeof value[2] !== 'string' || !/^[0-9a-f-]{36}$/.test(value[2])) throw new Error('not a cursor');
   return value as Cursor;
 }
+
+interface StatisticsRow {
+  attended: number;
+  cancelled: number;
+  no_shows: number;
+  attendance_rate: string | null;
+  first_session_at: Date | null;
+  last_session_at: Date | null;
+  next_session_at: Date | null;
+  total_paid: string;
+  outstanding_balance: string;
+  sessions_per_month: Record<string, number>;
+}
+
+/** A patient's statistics as of `at` (see migration 0008 for each definition); zeros before any session. */
+export async function patientStatistics(db: Knex, patientId: string, at: Date) {
+  const row = (await db.raw<{ rows: StatisticsRow[] }>('SELECT * FROM read.patient_statistics_at(?) WHERE patient_id = ?', [at.toISOString(), patientId])).rows[0];
+  return {
+    attended: row?.attended ?? 0,
+    cancelled: row?.cancelled ?? 0,
+    noShows: row?.no_shows ?? 0,
+    attendanceRate: row?.attendance_rate == null ? null : Number(row.attendance_rate),
+    firstSessionAt: row?.first_session_at?.toISOString() ?? null,
+    lastSessionAt: row?.last_session_at?.toISOString() ?? null,
+    nextSessionAt: row?.next_session_at?.toISOString() ?? null,
+    totalPaid: Number(row?.total_paid ?? 0),
+    outstandingBalance: Number(row?.outstanding_balance ?? 0),
+    sessionsPerMonth: row?.sessions_per_month ?? {},
+  };
+}

@@ -5,7 +5,7 @@ import { forgetPatient } from '../../commands/patients.js';
 import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { BadRequest } from '../../infra/http/problem.js';
-import { decodeCursor, patientProfile, searchPatients } from '../../queries/patients.js';
+import { decodeCursor, patientProfile, patientStatistics, searchPatients } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
 import { patientProfileBody, patientSearchQuery } from './patient-input.js';
@@ -42,7 +42,9 @@ export function patientRoutes(services: Services): Router {
 
   router.get('/api/patients/:id', async (req, res) => {
     const { therapistId } = therapistCaller(res);
-    res.json(await profileOf(therapistId, parseQuery(idParams, req.params).id));
+    const { id } = parseQuery(idParams, req.params);
+    const profile = await profileOf(therapistId, id);
+    res.json({ ...profile, statistics: await patientStatistics(services.db, id, now()) });
   });
 
   router.put('/api/patients/:id', async (req, res) => {

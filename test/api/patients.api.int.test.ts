@@ -57,6 +57,11 @@ describe('Patients API', () => {
     expect(events.map((e) => [e.type, (e.data as { matchedBy?: string }).matchedBy])).toEqual([['PatientRegistered', undefined], ['PatientProfileUpdated', undefined], ['BookingLinkedToPatient', 'phone']]);
     // The booking's e-mail fills in what the record lacked (BR-PP-003).
     await expect.poll(async () => (await given.service.request('GET', `/api/patients/${id}`, { token: therapist.token })).json.email, { timeout: 20_000 }).toBe('juan@example.com');
+    // With its statistics as of now: the confirmed booking is the next session, paid.
+    expect((await given.service.request('GET', `/api/patients/${id}`, { token: therapist.token })).json.statistics).toEqual({
+      attended: 0, cancelled: 0, noShows: 0, attendanceRate: null, firstSessionAt: '2027-03-02T13:00:00.000Z', lastSessionAt: null,
+      nextSessionAt: '2027-03-02T13:00:00.000Z', totalPaid: 15000, outstandingBalance: 0, sessionsPerMonth: { '2027-03': 1 },
+    });
   });
 
   it('answers bad fields one by one, and loses nothing', async () => {

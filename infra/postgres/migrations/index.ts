@@ -6,6 +6,7 @@ import { snapshots } from './0004-snapshots.js';
 import { paymentDeadlines } from './0005-payment-deadlines.js';
 import { personalData } from './0006-personal-data.js';
 import { patientProfiles } from './0007-patient-profiles.js';
+import { patientStatistics } from './0008-patient-statistics.js';
 
 export interface Migration {
   readonly name: string;
@@ -14,4 +15,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics];

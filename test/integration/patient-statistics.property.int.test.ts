@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { TherapistEvent } from '../../domain/therapist/therapist-events.js';
+import { START } from '../../infra/event-store/event-store.js';
+import { createProjections } from '../../projections/registry.js';
+import type { ProjectedEvent } from '../../projections/projection.js';
+import { patientStatistics } from '../../queries/patients.js';
+import { useEventStoreDatabase } from '../support/database.js';
+
+const DAY = 86_400_000;
+const ORIGIN = Date.parse('2027-01-01T12:00:00.000Z');
+type Outcome = 'scheduled' | 'completed' | 'no_show' | 'cancelled_by_patient' | 'cancelled_by_therapist';
+
+interface SessionCase {
+  readonly day: number;
+  readonly price: number;
+  readonly paid: boolean;
+  readonly outcome: Outcome;
+}
+
+const sessionCase = fc.record({
+  day: fc.integer({ min: 0, max: 120 }),
+  price: fc.integer({ min: 0, max: 50_000 }),
+  paid: fc.boolean(),
+  outcome: fc.constantFrom<Outcome>('scheduled', 'completed', 'no_show', 'cancelled_by_patient', 'cancelled_by_therapist'),
+});
+
+/** The statistics computed straight from the cases, by their definitions (migration 0008). */
+function expected(cases: readonly SessionCase[], at: number) {
+  const startOf = (c: SessionCase) => ORIGIN + c.day * DAY;
+  const live = cases.filter((c) => !c.outcome.startsWith('cancelled'));
+  const attended = cases.filter((c) => c.outcome === 'completed').length;
+  const noShows = cases.filter((c) => c.outcome === 'no_show').length;
+  const byPatient = cases.filter((c) => c.outcome === 'cancelled_by_patient').length;
+  const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+  const months: Record<string, number> = {};
+  for (const c of live) {
+    // Buenos Aires is UTC−3 all year.
+    const month = new Date(startOf(c) - 3 * 3_600_000).toISOString().slice(0, 7);
+    months[month] = (months[month] ?? 0) + 1;
+  }
+  const starts = (list: readonly SessionCase[]) => list.map(startOf).sort((a, b) => a - b);
+  return {
+    attended,
+    cancelled: cases.length - live.length,
+    noShows,
+    attendanceRate: attended + noShows + byPatient === 0 ? null : Math.round((10_000 * attended) / (attended + noShows + byPatient)) / 100,
+    firstSessionAt: iso(starts(live)[0]),
+    lastSessionAt: iso(starts(live.filter((c) => startOf(c) < at)).at(-1)),
+    nextSessionAt: iso(starts(cases.filter((c) => c.outcome === 'scheduled' && startOf(c) >= at))[0]),
+    totalPaid: live.filter((c) => c.paid).reduce((sum, c) => sum + c.price, 0),
+    outstandingBalance: live.filter((c) => !c.paid && startOf(c) < at).reduce((sum, c) => sum + c.price, 0),
+    sessionsPerMonth: months,
+  };
+}
+
+function eventsOf(patientId: string, cases: readonly SessionCase[]): TherapistEvent[] {
+  return cases.flatMap((c): TherapistEvent[] => {
+    const sessionId = randomUUID();
+    const startsAt = new Date(ORIGIN + c.day * DAY).toISOString();
+    const scheduled: TherapistEvent = {
+      type: 'SessionScheduled',
+      data: { sessionId, patientId, bookingId: null, recurrenceId: null, startsAt, endsAt: new Date(ORIGIN + c.day * DAY + 50 * 60_000).toISOString(), durationMinutes: 50, price: c.price, paymentStatus: c.paid ? 'paid' : 'pending', source: 'manual' },
+    };
+    switch (c.outcome) {
+      case 'scheduled':
+        return [scheduled];
+      case 'completed':
+        return [scheduled, { type: 'SessionCompleted', data: { sessionId, at: startsAt } }];
+      case 'no_show':
+        return [scheduled, { type: 'SessionMarkedNoShow', data: { sessionId, at: startsAt } }];
+      case 'cancelled_by_patient':
+      case 'cancelled_by_therapist':
+        return [scheduled, { type: 'SessionCancelled', data: { sessionId, cancelledBy: c.outcome === 'cancelled_by_patient' ? 'patient' : 'therapist', reason: null, cancelledAt: startsAt } }];
+    }
+  });
+}
+
+/**
+ * Random histories of session events, projected for real (the bookings projection, PostgreSQL),
+ * against the statistics computed directly, at random instants: "last", "next" and the balance
+ * move with the instant they are read at.
+ */
+describe('Patient statistics', () => {
+  const database = useEventStoreDatabase('patient_stats');
+  const noKeys = { contacts: () => Promise.resolve([]), profiles: () => Promise.resolve([]) };
+  const bookings = createProjections(noKeys).find((p) => p.name === 'bookings');
+
+  it('match a direct computation for any history and any query instant', async () => {
+    if (!bookings) throw new Error('the bookings projection is registered');
+    await fc.assert(
+      fc.asyncProperty(fc.array(sessionCase, { maxLength: 12 }), fc.integer({ min: -10, max: 140 }), async (cases, atDay) => {
+        const patientId = randomUUID();
+        const therapistId = randomUUID();
+        const events: ProjectedEvent[] = eventsOf(patientId, cases).map((event, i) => ({
+          event,
+          streamId: `therapist-${therapistId}`,
+          streamRevision: i,
+          position: START,
+          metadata: { correlationId: 'property', causationId: null, actor: { kind: 'system', job: 'test' } },
+          recordedAt: new Date(ORIGIN),
+        }));
+        await database.db.transaction((trx) => bookings.apply(trx, events));
+        const at = ORIGIN + atDay * DAY + 60_000;
+        expect(await patientStatistics(database.db, patientId, new Date(at))).toEqual(expected(cases, at));
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
