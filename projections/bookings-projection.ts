@@ -1,6 +1,6 @@
 import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
-import type { BookingContact } from '../domain/shared/personal-data.js';
+import { bookingContact, type BookingContact } from '../domain/shared/personal-data.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import type { PersonalDataOpener } from './contact-opener.js';
 import { handledEvents, type Projection } from './projection.js';
@@ -46,7 +46,7 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
         else bookingEvents.push({ therapistId: streamId.slice('therapist-'.length), event });
       }
       const requested = bookingEvents.flatMap(({ event }) => (event.type === 'BookingRequested' ? [event.data.contact] : []));
-      const contacts = requested.length === 0 ? [] : await open.contacts(trx, requested);
+      const contacts = requested.length === 0 ? [] : await open.open(trx, requested, bookingContact);
       let next = 0;
       for (const { therapistId, event } of bookingEvents) applyOne(requests, sessions, therapistId, event, event.type === 'BookingRequested' ? (contacts[next++] ?? null) : null);
       await requests.flush();

@@ -1,11 +1,12 @@
 import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
-import type { PatientProfile, Sealed, SealedContact } from '../domain/shared/personal-data.js';
+import { bookingContact, patientProfile, type PatientProfile, type Sealed, type SealedContact } from '../domain/shared/personal-data.js';
 import type { PersonalDataOpener } from './contact-opener.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = ['PatientRegistered', 'BookingLinkedToPatient', 'PatientProfileUpdated', 'PatientForgotten'] as const satisfies readonly PatientEvent['type'][];
+type Handled = (typeof HANDLES)[number];
 
 /** Every personal column of read.patients: what forgetting clears. */
 const PERSONAL = ['name', 'email', 'phone', 'date_of_birth', 'gender', 'emergency_contact_name', 'emergency_contact_phone', 'occupation', 'city', 'referral_source'] as const;
@@ -38,11 +39,11 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
     tables: ['read.patients'],
     async apply(trx, events) {
       const patients = new TableBuffer(trx, 'read.patients', ['id'], shapes);
-      const handled = handledEvents<PatientEvent, (typeof HANDLES)[number]>(events, HANDLES).map((e) => e.event);
+      const handled = handledEvents<PatientEvent, Handled>(events, HANDLES).map((e) => e.event);
       const sealedContacts: SealedContact[] = handled.flatMap((e) => (e.type === 'PatientRegistered' || e.type === 'BookingLinkedToPatient' ? [e.data.contact] : []));
       const sealedProfiles: Sealed[] = handled.flatMap((e) => (e.type === 'PatientProfileUpdated' ? [e.data.profile] : []));
-      const contacts = sealedContacts.length === 0 ? [] : await open.contacts(trx, sealedContacts);
-      const profiles = sealedProfiles.length === 0 ? [] : await open.profiles(trx, sealedProfiles);
+      const contacts = sealedContacts.length === 0 ? [] : await open.open(trx, sealedContacts, bookingContact);
+      const profiles = sealedProfiles.length === 0 ? [] : await open.open(trx, sealedProfiles, patientProfile);
       // Run in order after the inserts: a link fills in what the record lacks, a profile replaces it, forgetting clears it.
       const afterwards: (() => Promise<unknown>)[] = [];
       let nextContact = 0;

@@ -6,6 +6,7 @@ import type { PersonalDataOpener } from './contact-opener.js';
 import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
 import { bookingsProjection } from './bookings-projection.js';
+import { patientNotesProjection } from './patient-notes-projection.js';
 import { patientsProjection } from './patients-projection.js';
 import { TableShapes } from './table-buffer.js';
 import { therapistsProjection } from './therapists-projection.js';
@@ -13,7 +14,7 @@ import { therapistsProjection } from './therapists-projection.js';
 /** Every read model the service maintains, in no particular order; `open` unseals personal data for those that show it. */
 export function createProjections(open: PersonalDataOpener): readonly Projection[] {
   const shapes = new TableShapes();
-  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes)];
+  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes), patientNotesProjection(open, shapes)];
 }
 
 const codecs = [therapistEventCodec, patientEventCodec];

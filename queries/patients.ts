@@ -133,3 +133,60 @@ export async function patientStatistics(db: Knex, patientId: string, at: Date) {
     sessionsPerMonth: row?.sessions_per_month ?? {},
   };
 }
+
+interface NoteRow {
+  id: string;
+  note_type: string;
+  content: string | null;
+  pinned: boolean;
+  author_id: string;
+  editor_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A patient's notes, pinned first, newest first; `q` finds text in them. */
+export async function patientNotes(db: Knex, therapistId: string, patientId: string, options: { q?: string | undefined; pinnedOnly?: boolean } = {}) {
+  const query = db('read.patient_notes').where({ patient_id: patientId, therapist_id: therapistId });
+  if (options.q) void query.whereILike('content', `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (options.pinnedOnly) void query.where({ pinned: true });
+  const rows = (await query.orderBy([{ column: 'pinned', order: 'desc' }, { column: 'created_at', order: 'desc' }, { column: 'id' }])) as NoteRow[];
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.note_type,
+    content: r.content,
+    pinned: r.pinned,
+    authorId: r.author_id,
+    editorId: r.editor_id,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  }));
+}
+
+interface PreferencesRow {
+  preferred_days: number[] | null;
+  preferred_time_from: string | null;
+  preferred_time_to: string | null;
+  preferred_session_minutes: number | null;
+  preferred_frequency: string | null;
+  contact_preferences: string | null;
+  special_accommodations: string | null;
+  custom_price: string | null;
+  set_at: Date;
+}
+
+export async function patientPreferencesOf(db: Knex, patientId: string) {
+  const row = (await db('read.patient_preferences').where({ patient_id: patientId }).first()) as PreferencesRow | undefined;
+  if (!row) return null;
+  return {
+    preferredDays: row.preferred_days ?? [],
+    preferredTimeFrom: row.preferred_time_from,
+    preferredTimeTo: row.preferred_time_to,
+    preferredSessionMinutes: row.preferred_session_minutes,
+    preferredFrequency: row.preferred_frequency,
+    contactPreferences: row.contact_preferences,
+    specialAccommodations: row.special_accommodations,
+    customPrice: row.custom_price === null ? null : Number(row.custom_price),
+    setAt: row.set_at.toISOString(),
+  };
+}

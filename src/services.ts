@@ -15,7 +15,6 @@ import { systemClock, type Clock } from '../infra/clock.js';
 import { MemoryRateLimiter, type RateLimiter } from '../infra/rate-limit/rate-limiter.js';
 import type { EventStore, LogPosition } from '../infra/event-store/event-store.js';
 import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
-import { patientProfile } from '../domain/shared/personal-data.js';
 import { KeyStore } from '../infra/crypto/key-store.js';
 import { purgeExpiredKeys } from '../infra/http/idempotency.js';
 import { loadMasterKey } from '../infra/crypto/master-key.js';
@@ -151,7 +150,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const runner = new ProjectionRunner({
       store,
       db,
-      projections: createProjections({ contacts: (trx, values) => keys.openContacts(values, trx), profiles: (trx, values) => keys.open(values, patientProfile, trx) }),
+      projections: createProjections({ open: (trx, values, schema) => keys.open(values, schema, trx) }),
       decode: decodeEvent,
       logger: logger.child({ component: 'projections' }),
     });

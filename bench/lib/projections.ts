@@ -1,4 +1,4 @@
-import type { SealedContact } from '../../domain/shared/personal-data.js';
+import type { Sealed } from '../../domain/shared/personal-data.js';
 import type { EventDecoder, Projection } from '../../projections/projection.js';
 import { createProjections, decodeEvent } from '../../projections/registry.js';
 
@@ -7,7 +7,6 @@ import { createProjections, decodeEvent } from '../../projections/registry.js';
  * form, so they open without a key store; the cost of unsealing is not part of this measure.
  */
 export function loadProjections(): Promise<{ projections: readonly Projection[]; decode: EventDecoder }> {
-  const contacts = (_trx: unknown, values: readonly SealedContact[]) => Promise.resolve(values.map((v) => ('legacy' in v ? v.legacy : null)));
-  const profiles = (_trx: unknown, values: readonly unknown[]) => Promise.resolve(values.map(() => null));
-  return Promise.resolve({ projections: createProjections({ contacts, profiles }), decode: decodeEvent });
+  const open = <T>(_trx: unknown, values: readonly (Sealed | { readonly legacy: T })[]) => Promise.resolve(values.map((v) => ('legacy' in v ? v.legacy : null)));
+  return Promise.resolve({ projections: createProjections({ open }), decode: decodeEvent });
 }

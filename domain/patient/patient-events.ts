@@ -3,6 +3,7 @@ import { EventCodec } from '../shared/event-codec.js';
 import { defineEvent } from '../shared/event-codec.js';
 import type { EventOf } from '../shared/event-of.js';
 import { sealed, sealedContact } from '../shared/personal-data.js';
+import { patientNoteAdded, patientNoteDeleted, patientNoteEdited, patientNotePinned, patientPreferencesSet, type NoteEvent } from './note-events.js';
 
 const id = z.string().min(1);
 const instant = z.iso.datetime();
@@ -64,9 +65,19 @@ export const patientForgotten = defineEvent(
 );
 export type PatientForgotten = EventOf<typeof patientForgotten>;
 
-export type PatientEvent = PatientRegistered | BookingLinkedToPatient | PatientProfileUpdated | PatientForgotten;
+export type PatientEvent = PatientRegistered | BookingLinkedToPatient | PatientProfileUpdated | PatientForgotten | NoteEvent;
 
-export const patientEventCodec = new EventCodec<PatientEvent>([patientRegistered, bookingLinkedToPatient, patientProfileUpdated, patientForgotten]);
+export const patientEventCodec = new EventCodec<PatientEvent>([
+  patientRegistered,
+  bookingLinkedToPatient,
+  patientProfileUpdated,
+  patientForgotten,
+  patientNoteAdded,
+  patientNoteEdited,
+  patientNotePinned,
+  patientNoteDeleted,
+  patientPreferencesSet,
+]);
 
 export function patientStream(patientId: string): string {
   return `patient-${patientId}`;

@@ -44,3 +44,19 @@ export const patientProfile = z.object({
   referralSource: z.string().nullable(),
 });
 export type PatientProfile = z.infer<typeof patientProfile>;
+
+/** A note's text, sealed. */
+export const noteContent = z.object({ text: z.string() });
+
+/** What the patient prefers (Appendix D "Patient Management", preferences), sealed as one value. */
+export const patientPreferences = z.object({
+  /** 0 = Sunday … 6 = Saturday. */
+  preferredDays: z.array(z.number().int().min(0).max(6)),
+  preferredTimeFrom: z.string().nullable(),
+  preferredTimeTo: z.string().nullable(),
+  preferredSessionMinutes: z.number().int().nullable(),
+  preferredFrequency: z.enum(['weekly', 'biweekly', 'monthly']).nullable(),
+  contactPreferences: z.string().nullable(),
+  specialAccommodations: z.string().nullable(),
+});
+export type PatientPreferences = z.infer<typeof patientPreferences>;

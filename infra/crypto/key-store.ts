@@ -74,17 +74,23 @@ export class KeyStore {
     return this.seal(`patient:${patientId}`, therapistId, patientId, this.blindIndexes(therapistId, contact), contact);
   }
 
-  private async seal(subject: string, therapistId: string, patientId: string | null, blind: BlindIndexes, value: unknown): Promise<Sealed> {
+  /** Seals a note, preferences or the like under the patient's own key, leaving its blind indexes as they are. */
+  async sealForPatient(therapistId: string, patientId: string, value: unknown): Promise<Sealed> {
+    return this.seal(`patient:${patientId}`, therapistId, patientId, null, value);
+  }
+
+  /** `blind`: the subject's new indexes; null leaves them as they are. */
+  private async seal(subject: string, therapistId: string, patientId: string | null, blind: BlindIndexes | null, value: unknown): Promise<Sealed> {
     const fresh = randomBytes(32);
     const keyId = randomUUID();
     // The same subject keeps its key (a retried request; a profile changed again); its indexes follow the latest value.
     const result = await this.writer.query<KeyRow & { inserted: boolean }>({
       name: 'keys_create_key',
       text: `INSERT INTO ${TABLE} AS k (key_id, subject, therapist_id, patient_id, wrapped, blind_phone, blind_email) VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (subject) DO UPDATE SET blind_phone = CASE WHEN k.wrapped IS NULL THEN NULL ELSE EXCLUDED.blind_phone END,
-               blind_email = CASE WHEN k.wrapped IS NULL THEN NULL ELSE EXCLUDED.blind_email END
+             ON CONFLICT (subject) DO UPDATE SET blind_phone = CASE WHEN k.wrapped IS NULL THEN NULL ELSE COALESCE(EXCLUDED.blind_phone, k.blind_phone) END,
+               blind_email = CASE WHEN k.wrapped IS NULL THEN NULL ELSE COALESCE(EXCLUDED.blind_email, k.blind_email) END
              RETURNING k.key_id, k.wrapped, (k.key_id = $1) AS inserted`,
-      values: [keyId, subject, therapistId, patientId, encrypt(this.wrapKey, fresh, keyId), blind.phone, blind.email],
+      values: [keyId, subject, therapistId, patientId, encrypt(this.wrapKey, fresh, keyId), blind?.phone ?? null, blind?.email ?? null],
     });
     const row = result.rows[0];
     if (!row?.wrapped) throw new Error(`The data key of ${subject.split(':')[0] ?? 'this subject'} was destroyed`);

@@ -37,3 +37,25 @@ export const patientSearchQuery = z.object({
   status: z.enum(['active', 'archived', 'all'], 'Must be active, archived or all').default('active'),
   cursor: z.string().min(1).max(500).optional(),
 });
+
+const noteText = cleanText(5000).pipe(z.string('Must not be empty').min(1, 'Must not be empty'));
+const noteKind = z.enum(['general', 'preferences', 'administrative'], 'Must be general, preferences or administrative (clinical notes are out of scope)');
+
+export const noteBody = z.strictObject({ type: noteKind.default('general'), content: noteText, pinned: z.boolean().default(false) });
+export const noteEditBody = z.strictObject({ type: noteKind, content: noteText });
+export const notesQuery = z.object({ q: z.string().trim().min(1).max(100).optional() });
+
+const timeOfDay = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'Must be a time HH:MM');
+
+export const preferencesBody = z
+  .strictObject({
+    preferredDays: z.array(z.number().int().min(0).max(6), 'Must be days of the week, 0 (Sunday) to 6').max(7).default([]).transform((days) => [...new Set(days)].sort()),
+    preferredTimeFrom: timeOfDay.nullable().default(null),
+    preferredTimeTo: timeOfDay.nullable().default(null),
+    preferredSessionMinutes: z.number().int().min(15).max(240).nullable().default(null),
+    preferredFrequency: z.enum(['weekly', 'biweekly', 'monthly'], 'Must be weekly, biweekly or monthly').nullable().default(null),
+    contactPreferences: optionalText(500),
+    specialAccommodations: optionalText(1000),
+    customPrice: z.number().nonnegative('Must not be negative').max(10_000_000).nullable().default(null),
+  })
+  .refine((p) => p.preferredTimeFrom === null || p.preferredTimeTo === null || p.preferredTimeFrom < p.preferredTimeTo, { path: ['preferredTimeTo'], message: 'Must be after preferredTimeFrom' });

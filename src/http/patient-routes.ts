@@ -5,9 +5,10 @@ import { forgetPatient } from '../../commands/patients.js';
 import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { BadRequest } from '../../infra/http/problem.js';
-import { decodeCursor, patientProfile, patientStatistics, searchPatients } from '../../queries/patients.js';
+import { decodeCursor, patientNotes, patientPreferencesOf, patientProfile, patientStatistics, searchPatients } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { addPatientNoteRoutes } from './patient-note-routes.js';
 import { patientProfileBody, patientSearchQuery } from './patient-input.js';
 import { rateLimits } from './rate-limits.js';
 import { uuidParam } from './text.js';
@@ -44,7 +45,12 @@ export function patientRoutes(services: Services): Router {
     const { therapistId } = therapistCaller(res);
     const { id } = parseQuery(idParams, req.params);
     const profile = await profileOf(therapistId, id);
-    res.json({ ...profile, statistics: await patientStatistics(services.db, id, now()) });
+    const [statistics, preferences, pinnedNotes] = await Promise.all([
+      patientStatistics(services.db, id, now()),
+      patientPreferencesOf(services.db, id),
+      patientNotes(services.db, therapistId, id, { pinnedOnly: true }),
+    ]);
+    res.json({ ...profile, statistics, preferences, pinnedNotes });
   });
 
   router.put('/api/patients/:id', async (req, res) => {
@@ -55,6 +61,8 @@ export function patientRoutes(services: Services): Router {
     await services.settle(position);
     res.json(await profileOf(therapistId, id));
   });
+
+  addPatientNoteRoutes(router, services);
 
   // BR-PP-005, the right to be forgotten: the patient's data keys are destroyed; history stays.
   router.post('/api/patients/:id/forget', async (req, res) => {

@@ -84,7 +84,7 @@ function eventsOf(patientId: string, cases: readonly SessionCase[]): TherapistEv
  */
 describe('Patient statistics', () => {
   const database = useEventStoreDatabase('patient_stats');
-  const noKeys = { contacts: () => Promise.resolve([]), profiles: () => Promise.resolve([]) };
+  const noKeys = { open: () => Promise.resolve([]) };
   const bookings = createProjections(noKeys).find((p) => p.name === 'bookings');
 
   it('match a direct computation for any history and any query instant', async () => {

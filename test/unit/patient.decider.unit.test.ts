@@ -89,3 +89,35 @@ describe('Patient events written before personal data was sealed (v1)', () => {
     if (!('legacy' in decoded.data.contact)) throw new Error('expected a legacy contact');
   });
 });
+
+describe('Notes and preferences (BR-PP-001: administrative only)', () => {
+  const on = { patientId: 'pa-1', therapistId: 'th-1', now: NOW } as const;
+  const added: PatientEvent = { type: 'PatientNoteAdded', data: { patientId: 'pa-1', noteId: 'no-1', noteType: 'general', content: CONTACT, pinned: false, authorId: 'th-1', addedAt: at } };
+
+  it('adds a note once (a retried request with the same id adds nothing)', () => {
+    spec.given([registered]).when({ ...on, type: 'AddPatientNote', noteId: 'no-1', noteType: 'general', content: CONTACT, pinned: false }).then([added]);
+    spec.given([registered, added]).when({ ...on, type: 'AddPatientNote', noteId: 'no-1', noteType: 'general', content: CONTACT, pinned: false }).then([]);
+  });
+
+  it('edits, pins (once) and deletes an existing note; an unknown or deleted one is NotFound', () => {
+    spec.given([registered, added]).when({ ...on, type: 'EditPatientNote', noteId: 'no-1', noteType: 'administrative', content: OTHER_CONTACT }).then([
+      { type: 'PatientNoteEdited', data: { patientId: 'pa-1', noteId: 'no-1', noteType: 'administrative', content: OTHER_CONTACT, editorId: 'th-1', editedAt: at } },
+    ]);
+    spec.given([registered, added]).when({ ...on, type: 'PinPatientNote', noteId: 'no-1', pinned: true }).then([{ type: 'PatientNotePinned', data: { patientId: 'pa-1', noteId: 'no-1', pinned: true, at } }]);
+    spec.given([registered, added]).when({ ...on, type: 'PinPatientNote', noteId: 'no-1', pinned: false }).then([]);
+    const deleted: PatientEvent = { type: 'PatientNoteDeleted', data: { patientId: 'pa-1', noteId: 'no-1', deletedAt: at } };
+    spec.given([registered, added]).when({ ...on, type: 'DeletePatientNote', noteId: 'no-1' }).then([deleted]);
+    spec.given([registered, added, deleted]).when({ ...on, type: 'EditPatientNote', noteId: 'no-1', noteType: 'general', content: CONTACT }).thenThrows(NotFound, { code: 'note_not_found' });
+  });
+
+  it('sets preferences with the custom price in the clear (an amount, not personal data)', () => {
+    spec.given([registered]).when({ ...on, type: 'SetPatientPreferences', preferences: OTHER_CONTACT, customPrice: 12000 }).then([
+      { type: 'PatientPreferencesSet', data: { patientId: 'pa-1', therapistId: 'th-1', preferences: OTHER_CONTACT, customPrice: 12000, setAt: at } },
+    ]);
+  });
+
+  it('takes nothing new for a forgotten patient, and nothing from another therapist', () => {
+    spec.given([registered, forgotten]).when({ ...on, type: 'AddPatientNote', noteId: 'no-2', noteType: 'general', content: CONTACT, pinned: false }).thenThrows(Conflict, { code: 'patient_forgotten' });
+    spec.given([registered]).when({ ...on, therapistId: 'th-2', type: 'SetPatientPreferences', preferences: CONTACT, customPrice: null }).thenThrows(NotFound, { code: 'patient_not_found' });
+  });
+});

@@ -7,6 +7,7 @@ import { paymentDeadlines } from './0005-payment-deadlines.js';
 import { personalData } from './0006-personal-data.js';
 import { patientProfiles } from './0007-patient-profiles.js';
 import { patientStatistics } from './0008-patient-statistics.js';
+import { patientNotes } from './0009-patient-notes.js';
 
 export interface Migration {
   readonly name: string;
@@ -15,4 +16,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes];

@@ -1,0 +1,73 @@
+import type { Router } from 'express';
+import { z } from 'zod';
+import { addPatientNote, deletePatientNote, editPatientNote, pinPatientNote, setPatientPreferences } from '../../commands/patient-notes.js';
+import { parseBody, parseQuery } from '../../infra/http/parse.js';
+import { patientNotes, patientPreferencesOf, patientProfile } from '../../queries/patients.js';
+import type { Services } from '../services.js';
+import { therapistCaller } from './caller.js';
+import { noteBody, noteEditBody, notesQuery, preferencesBody } from './patient-input.js';
+import { uuidParam } from './text.js';
+
+const patientParams = z.object({ id: uuidParam('Must be a patient id (UUID)') });
+const noteParams = patientParams.extend({ noteId: uuidParam('Must be a note id (UUID)') });
+
+/**
+ * A patient's administrative notes and preferences (BR-PP-001: never clinical content), on the
+ * patients router (whose authentication and rate limit they share).
+ */
+export function addPatientNoteRoutes(router: Router, services: Services): void {
+  const noteOf = async (therapistId: string, patientId: string, noteId: string) => (await patientNotes(services.db, therapistId, patientId)).find((n) => n.id === noteId);
+
+  router.get('/api/patients/:id/notes', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const { id } = parseQuery(patientParams, req.params);
+    // 404 for someone else's patient, before any of their notes could be listed.
+    await patientProfile(services.db, therapistId, id, services.clock.now());
+    res.json({ notes: await patientNotes(services.db, therapistId, id, { q: parseQuery(notesQuery, req.query).q }) });
+  });
+
+  router.post('/api/patients/:id/notes', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(patientParams, req.params);
+    const body = parseBody(noteBody, req);
+    const { noteId, position } = await addPatientNote(services, therapistId, id, { noteType: body.type, text: body.content, pinned: body.pinned }, caller);
+    await services.settle(position);
+    res.status(201).json(await noteOf(therapistId, id, noteId));
+  });
+
+  router.put('/api/patients/:id/notes/:noteId', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id, noteId } = parseQuery(noteParams, req.params);
+    const body = parseBody(noteEditBody, req);
+    const { position } = await editPatientNote(services, therapistId, id, noteId, { noteType: body.type, text: body.content }, caller);
+    await services.settle(position);
+    res.json(await noteOf(therapistId, id, noteId));
+  });
+
+  for (const [path, pinned] of [['pin', true], ['unpin', false]] as const) {
+    router.post(`/api/patients/:id/notes/:noteId/${path}`, async (req, res) => {
+      const { therapistId, caller } = therapistCaller(res);
+      const { id, noteId } = parseQuery(noteParams, req.params);
+      const { position } = await pinPatientNote(services, therapistId, id, noteId, pinned, caller);
+      await services.settle(position);
+      res.json(await noteOf(therapistId, id, noteId));
+    });
+  }
+
+  router.delete('/api/patients/:id/notes/:noteId', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id, noteId } = parseQuery(noteParams, req.params);
+    const { position } = await deletePatientNote(services, therapistId, id, noteId, caller);
+    await services.settle(position);
+    res.status(204).end();
+  });
+
+  router.put('/api/patients/:id/preferences', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(patientParams, req.params);
+    const { customPrice, ...preferences } = parseBody(preferencesBody, req);
+    const { position } = await setPatientPreferences(services, therapistId, id, preferences, customPrice, caller);
+    await services.settle(position);
+    res.json(await patientPreferencesOf(services.db, id));
+  });
+}
