@@ -59,3 +59,16 @@ export const preferencesBody = z
     customPrice: z.number().nonnegative('Must not be negative').max(10_000_000).nullable().default(null),
   })
   .refine((p) => p.preferredTimeFrom === null || p.preferredTimeTo === null || p.preferredTimeFrom < p.preferredTimeTo, { path: ['preferredTimeTo'], message: 'Must be after preferredTimeFrom' });
+
+const historyDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Must be a date YYYY-MM-DD').refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date');
+
+export const historyQuery = z
+  .object({
+    status: z.enum(['scheduled', 'completed', 'no_show', 'cancelled', 'pending_payment', 'payment_processing', 'confirmed', 'expired'], 'Not a session or booking status').optional(),
+    payment: z.enum(['paid', 'pending'], 'Must be paid or pending').optional(),
+    from: historyDate.optional(),
+    to: historyDate.optional(),
+    page: z.coerce.number().int().min(1).max(10_000).default(1),
+    format: z.enum(['json', 'csv'], 'Must be json or csv').optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'Must not be before from' });

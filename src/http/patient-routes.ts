@@ -9,7 +9,9 @@ import { decodeCursor, patientNotes, patientPreferencesOf, patientProfile, patie
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
 import { addPatientNoteRoutes } from './patient-note-routes.js';
-import { patientProfileBody, patientSearchQuery } from './patient-input.js';
+import { historyQuery, patientProfileBody, patientSearchQuery } from './patient-input.js';
+import { toCsv } from '../../infra/http/csv.js';
+import { patientHistory, patientHistoryAll } from '../../queries/patient-history.js';
 import { rateLimits } from './rate-limits.js';
 import { uuidParam } from './text.js';
 
@@ -60,6 +62,24 @@ export function patientRoutes(services: Services): Router {
     const { position } = await updatePatientProfile(services, therapistId, id, profile, caller);
     await services.settle(position);
     res.json(await profileOf(therapistId, id));
+  });
+
+  // Every session and booking request of the patient, 50 a page; the whole of it as CSV (format=csv or Accept: text/csv).
+  router.get('/api/patients/:id/history', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { page, format, ...filter } = parseQuery(historyQuery, req.query);
+    const profile = await profileOf(therapistId, id);
+    if (format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')) {
+      const entries = await patientHistoryAll(services.db, therapistId, id, filter);
+      const name = profile.forgotten ? 'forgotten' : profile.name;
+      res
+        .type('text/csv; charset=utf-8')
+        .attachment(`patient-${id}-history.csv`)
+        .send(toCsv(['patient', 'kind', 'id', 'status', 'startsAt', 'endsAt', 'price', 'paymentStatus', 'source', 'bookingId'], entries.map((e) => [name, e.kind, e.id, e.status, e.startsAt, e.endsAt, e.price, e.paymentStatus, e.source, e.bookingId])));
+      return;
+    }
+    res.json(await patientHistory(services.db, therapistId, id, filter, page));
   });
 
   addPatientNoteRoutes(router, services);
