@@ -115,8 +115,13 @@ export async function startPayment(ctx: CommandContext, therapistId: string, boo
  */
 export async function confirmBooking(ctx: CommandContext, therapistId: string, bookingId: string, caller: Caller) {
   const stream = therapistStream(therapistId);
-  const current = requireRegistered((await ctx.therapists.load(stream)).state).bookings[bookingId];
+  const calendar = requireRegistered((await ctx.therapists.load(stream)).state);
+  const current = calendar.bookings[bookingId];
   if (!current) throw new NotFound('booking', bookingId);
+  // A retried confirmation also completes a patient record that a crash cut short after the booking
+  // was confirmed (registering is a no-op when it is there); the decider then refuses the retry.
+  const session = current.sessionId ? calendar.sessions[current.sessionId] : undefined;
+  if (current.status === 'confirmed' && session) await recordPatientOfBooking(ctx, therapistId, current, { patientId: session.patientId, matchedBy: null, reserved: false }, caller);
   // Only an open request is resolved to a patient; anything else is refused by the decider below.
   const resolution = current.status === 'pending_payment' || current.status === 'payment_processing' ? await resolvePatient(ctx, therapistId, current) : undefined;
   const result = await ctx.therapists
