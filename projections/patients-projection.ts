@@ -67,7 +67,9 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
           }
           case 'PatientProfileUpdated': {
             const profile = profiles[nextProfile++] ?? null;
-            if (profile) afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).whereNull('forgotten_at').update({ ...profileColumns(profile), profile_updated_at: event.data.updatedAt }));
+            // A profile that no longer opens (a rebuild after forgetting) still dates the change, like a live run.
+            const columns = profile ? profileColumns(profile) : {};
+            afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).whereNull('forgotten_at').update({ ...columns, profile_updated_at: event.data.updatedAt }));
             break;
           }
           case 'PatientForgotten':
