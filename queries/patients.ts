@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { NotFound } from '../domain/shared/domain-error.js';
 
-interface PatientRow {
+export interface PatientRow {
   id: string;
   therapist_id: string;
   name: string | null;
@@ -23,10 +23,10 @@ interface PatientRow {
 }
 
 /** BR-PP-005: a patient with no session for two years shows as archived (computed at query time, never deleted). */
-const ARCHIVED = `(p.registered_at < ?::timestamptz - interval '2 years' AND NOT EXISTS (
+export const ARCHIVED = `(p.registered_at < ?::timestamptz - interval '2 years' AND NOT EXISTS (
   SELECT 1 FROM read.sessions s WHERE s.patient_id = p.id AND s.status <> 'cancelled' AND s.starts_at >= ?::timestamptz - interval '2 years'))`;
 
-function patientJson(row: PatientRow) {
+export function patientJson(row: PatientRow) {
   return {
     id: row.id,
     name: row.name,
@@ -49,59 +49,13 @@ function patientJson(row: PatientRow) {
   };
 }
 
-const select = (db: Knex, now: Date) => db('read.patients as p').select('p.*', db.raw(`${ARCHIVED} AS archived`, [now.toISOString(), now.toISOString()]));
+export const selectPatients = (db: Knex, now: Date) => db('read.patients as p').select('p.*', db.raw(`${ARCHIVED} AS archived`, [now.toISOString(), now.toISOString()]));
 
 /** One of the therapist's patients; another therapist's is not found (never a 403 that confirms it exists). */
 export async function patientProfile(db: Knex, therapistId: string, patientId: string, now: Date) {
-  const row = (await select(db, now).where({ 'p.id': patientId, 'p.therapist_id': therapistId }).first()) as PatientRow | undefined;
+  const row = (await selectPatients(db, now).where({ 'p.id': patientId, 'p.therapist_id': therapistId }).first()) as PatientRow | undefined;
   if (!row) throw new NotFound('patient', patientId);
   return patientJson(row);
-}
-
-export const PATIENTS_PAGE = 25;
-
-export interface PatientSearch {
-  /** Part of a name, an e-mail or a phone number. */
-  readonly q?: string | undefined;
-  readonly status: 'active' | 'archived' | 'all';
-  readonly cursor?: string | undefined;
-}
-
-/**
- * The therapist's patients by name (forgotten ones last), 25 a page. The cursor is the last row's
- * sort key, so pages stay right while patients are added (no offset to shift).
- */
-export async function searchPatients(db: Knex, therapistId: string, search: PatientSearch, now: Date) {
-  const query = select(db, now).where('p.therapist_id', therapistId);
-  if (search.q) {
-    const like = `%${search.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const digits = search.q.replace(/\D/g, '');
-    void query.where((w) => {
-      void w.whereILike('p.name', like).orWhereILike('p.email', like);
-      if (digits.length >= 3) void w.orWhereLike('p.phone', `%${digits}%`);
-    });
-  }
-  if (search.status !== 'all') void query.whereRaw(`${search.status === 'archived' ? '' : 'NOT '}${ARCHIVED}`, [now.toISOString(), now.toISOString()]);
-  const after = decodeCursor(search.cursor);
-  if (after) void query.whereRaw('((p.name IS NULL), lower(coalesce(p.name, \'\')), p.id) > (?, ?, ?::uuid)', after);
-  const rows = (await query.orderByRaw('(p.name IS NULL), lower(coalesce(p.name, \'\')), p.id').limit(PATIENTS_PAGE + 1)) as PatientRow[];
-  const page = rows.slice(0, PATIENTS_PAGE);
-  const last = page[page.length - 1];
-  return { patients: page.map(patientJson), nextCursor: rows.length > PATIENTS_PAGE && last ? encodeCursor([last.name === null, (last.name ?? '').toLowerCase(), last.id]) : null };
-}
-
-type Cursor = [boolean, string, string];
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-/** Undefined for no cursor; a cursor that is not one of ours is the caller's mistake (see the route). */
-export function decodeCursor(cursor: string | undefined): Cursor | undefined {
-  if (cursor === undefined) return undefined;
-  const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Array.isArray(value) || value.length !== 3 || typeof value[0] !== 'boolean' || typeof value[1] !== 'string' || typeof value[2] !== 'string' || !/^[0-9a-f-]{36}$/.test(value[2])) throw new Error('not a cursor');
-  return value as Cursor;
 }
 
 interface StatisticsRow {

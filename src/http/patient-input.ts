@@ -35,6 +35,7 @@ export function patientProfileBody(today: string) {
 export const patientSearchQuery = z.object({
   q: z.string().trim().min(1).max(100).optional(),
   status: z.enum(['active', 'archived', 'all'], 'Must be active, archived or all').default('active'),
+  sort: z.enum(['name', 'next_session', 'last_session', 'attendance_rate'], 'Must be name, next_session, last_session or attendance_rate').default('name'),
   cursor: z.string().min(1).max(500).optional(),
 });
 

@@ -5,7 +5,8 @@ import { forgetPatient } from '../../commands/patients.js';
 import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { BadRequest } from '../../infra/http/problem.js';
-import { decodeCursor, patientNotes, patientPreferencesOf, patientProfile, patientStatistics, searchPatients } from '../../queries/patients.js';
+import { decodeCursor, searchPatients } from '../../queries/patient-search.js';
+import { patientNotes, patientPreferencesOf, patientProfile, patientStatistics } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
 import { addPatientNoteRoutes } from './patient-note-routes.js';
@@ -36,9 +37,9 @@ export function patientRoutes(services: Services): Router {
     const { therapistId } = therapistCaller(res);
     const search = parseQuery(patientSearchQuery, req.query);
     try {
-      decodeCursor(search.cursor);
+      decodeCursor(search.cursor, search.sort);
     } catch {
-      throw new BadRequest([{ field: 'cursor', message: 'Not a cursor this API handed out' }]);
+      throw new BadRequest([{ field: 'cursor', message: 'Not a cursor this API handed out for this order' }]);
     }
     res.json(await searchPatients(services.db, therapistId, search, now()));
   });

@@ -101,6 +101,31 @@ describe('Patients API', () => {
     expect((await list('?cursor=not-ours')).status).toBe(400);
   });
 
+  it('sorts by next session, last session or attendance rate as of now, those without one last, and pages by the same order', async () => {
+    const therapist = await openTherapist(given.service);
+    const patientAt: Record<string, string> = {};
+    for (const [time, phone] of [['11:00', '+5491160007011'], ['09:00', '+5491160007009'], ['10:00', '+5491160007010']] as const) {
+      const booked = await given.service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, time, { patientName: `Paciente ${time}`, patientPhone: phone, patientEmail: `p${phone.slice(-3)}@example.com` }) });
+      expect((await given.service.request('POST', `/api/bookings/${String(booked.json.id)}/confirm`, { token: therapist.token })).status).toBe(200);
+    }
+    await post(therapist.token, { name: 'Sin sesiones', phone: '+5491160007999' });
+    const names = async (query: string) => ((await given.service.request('GET', `/api/patients?status=all&${query}`, { token: therapist.token })).json.patients as { name: string }[]).map((p) => p.name);
+    await expect.poll(() => names('sort=next_session'), { timeout: 20_000 }).toEqual(['Paciente 09:00', 'Paciente 10:00', 'Paciente 11:00', 'Sin sesiones']);
+
+    // After the sessions: 09:00 was attended, 10:00 missed, 11:00 not recorded yet.
+    given.clock.set('2027-03-02T16:00:00.000Z');
+    const sessions = (await given.service.request('GET', '/api/sessions?from=2027-03-02T00:00:00Z&to=2027-03-03T00:00:00Z', { token: therapist.token })).json.sessions as { id: string; startsAt: string }[];
+    for (const session of sessions) patientAt[session.startsAt] = session.id;
+    expect((await given.service.request('POST', `/api/sessions/${patientAt['2027-03-02T12:00:00.000Z'] ?? ''}/complete`, { token: therapist.token })).status).toBe(200);
+    expect((await given.service.request('POST', `/api/sessions/${patientAt['2027-03-02T13:00:00.000Z'] ?? ''}/no-show`, { token: therapist.token })).status).toBe(200);
+    expect(await names('sort=last_session')).toEqual(['Paciente 11:00', 'Paciente 10:00', 'Paciente 09:00', 'Sin sesiones']);
+    // 100 % and 0 %; then those with no outcome yet, in id order.
+    await expect.poll(async () => (await names('sort=attendance_rate')).slice(0, 2), { timeout: 20_000 }).toEqual(['Paciente 09:00', 'Paciente 10:00']);
+    expect((await names('sort=attendance_rate')).slice(2).sort()).toEqual(['Paciente 11:00', 'Sin sesiones']);
+    const wrongOrder = await given.service.request('GET', `/api/patients?sort=last_session&cursor=${Buffer.from(JSON.stringify(['name', false, 'x', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`, { token: therapist.token });
+    expect(wrongOrder.status).toBe(400);
+  });
+
   it('shows a patient with no session for two years as archived, never deleted', async () => {
     const therapist = await aTherapist(given.service.services);
     const id = String((await post(therapist.token, MARTA)).json.id);
