@@ -6,8 +6,7 @@ import type { BookingInState } from '../domain/therapist/therapist-state.js';
 import { comparePositions, type LogPosition } from '../infra/event-store/event-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
-import { recordPatientOfBooking, releaseReservation, resolvePatient, type PatientResolution } from './patients.js';
-import { patientStream } from '../domain/patient/patient-events.js';
+import { recordPatientOfBooking, releaseReservation, resolvePatient } from './patients.js';
 
 export interface BookingRequestInput {
   readonly therapistId: string;
@@ -126,7 +125,7 @@ export async function confirmBooking(ctx: CommandContext, therapistId: string, b
   // Only an open request is resolved to a patient; anything else is refused by the decider below.
   const resolution = current.status === 'pending_payment' || current.status === 'payment_processing' ? await resolvePatient(ctx, therapistId, current) : undefined;
   const result = await ctx.therapists
-    .handle(stream, { type: 'ConfirmBooking', bookingId, sessionId: randomUUID(), patientId: resolution?.patientId ?? randomUUID(), customPrice: await customPriceOf(ctx, resolution), now: ctx.clock.now() }, metadataOf(caller))
+    .handle(stream, { type: 'ConfirmBooking', bookingId, sessionId: randomUUID(), patientId: resolution?.patientId ?? randomUUID(), now: ctx.clock.now() }, metadataOf(caller))
     .catch(async (error: unknown) => {
       if (resolution) await releaseReservation(ctx, therapistId, resolution);
       throw error;
@@ -174,11 +173,4 @@ function bookingIn(state: Parameters<typeof requireRegistered>[0], bookingId: st
 function later(a: LogPosition | undefined, b: LogPosition | undefined): LogPosition | undefined {
   if (!a || !b) return a ?? b;
   return comparePositions(a, b) >= 0 ? a : b;
-}
-
-/** A known patient's own price per session (their preferences), read from their stream: no read model decides. */
-async function customPriceOf(ctx: CommandContext, resolution: PatientResolution | undefined): Promise<number | null> {
-  if (!resolution || resolution.matchedBy === null) return null;
-  const { state } = await ctx.patients.load(patientStream(resolution.patientId));
-  return state.status === 'registered' && !state.forgotten ? state.customPrice : null;
 }

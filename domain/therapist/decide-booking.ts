@@ -87,7 +87,7 @@ export function decideConfirmBooking(command: ConfirmBooking, state: TherapistSt
         startsAt: booking.startsAt,
         endsAt: booking.endsAt,
         durationMinutes: booking.durationMinutes,
-        price: command.customPrice ?? booking.priceAtBooking,
+        price: booking.priceAtBooking,
         paymentStatus: 'paid',
         source: 'booking',
       },

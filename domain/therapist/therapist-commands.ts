@@ -88,8 +88,6 @@ export interface ConfirmBooking {
   /** Ids chosen by the caller, so a retried confirmation is recognisable. */
   readonly sessionId: string;
   readonly patientId: string;
-  /** The patient's own price per session, when their therapist set one (their preferences): the session's price. */
-  readonly customPrice: number | null;
   readonly now: Date;
 }
 

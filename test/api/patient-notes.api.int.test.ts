@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bookingBody, MONDAY_8AM, openTherapist } from '../support/calendar-fixtures.js';
+import { MONDAY_8AM } from '../support/calendar-fixtures.js';
 import { plaintextFindings } from '../support/plaintext-scan.js';
 import { useTestService } from '../support/service.js';
 import { aTherapist } from '../support/therapists.js';
@@ -64,16 +64,6 @@ describe('Patient notes and preferences', () => {
     expect(bad.status).toBe(422);
     expect((bad.json.errors as { field: string }[]).map((e) => e.field).sort()).toEqual(['customPrice', 'preferredDays.0', 'preferredTimeTo']);
     expect((await given.service.request('GET', `/api/patients/${id}`, { token: therapist.token })).json.preferences).toMatchObject({ customPrice: 12000, preferredDays: [1, 3] });
-  });
-
-  it('prices a later booking of the patient at their custom price', async () => {
-    const therapist = await openTherapist(given.service);
-    const id = String((await given.service.request('POST', '/api/patients', { token: therapist.token, body: { name: 'Carla Precio', phone: '+5491171009999' } })).json.id);
-    await given.service.request('PUT', `/api/patients/${id}/preferences`, { token: therapist.token, body: { customPrice: 9000 } });
-    const booked = await given.service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00', { patientPhone: '+5491171009999' }) });
-    expect((await given.service.request('POST', `/api/bookings/${String(booked.json.id)}/confirm`, { token: therapist.token })).status).toBe(200);
-    const sessions = await given.service.request('GET', '/api/sessions?from=2027-03-02T00:00:00Z&to=2027-03-03T00:00:00Z', { token: therapist.token });
-    expect(sessions.json.sessions).toEqual([expect.objectContaining({ price: 9000, patient: { id, name: 'Carla Precio' } })]);
   });
 
   it('forgets notes and preferences with the patient (the price, no one\'s personal data, stays)', async () => {

@@ -88,7 +88,7 @@ function requestBooking({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now
 
 const PAYMENT_TIMEOUT_MINUTES = 48 * 60;
 const startPayment = (bookingId: string, now: Date): StartPayment => ({ type: 'StartPayment', bookingId, method: 'bank_transfer', reference: 'TRX-001', paymentTimeoutMinutes: PAYMENT_TIMEOUT_MINUTES, now });
-const confirmBooking = (bookingId: string, now: Date, sessionId = `se-${bookingId}`, customPrice: number | null = null): ConfirmBooking => ({ type: 'ConfirmBooking', bookingId, sessionId, patientId: 'pa-juan', customPrice, now });
+const confirmBooking = (bookingId: string, now: Date, sessionId = `se-${bookingId}`): ConfirmBooking => ({ type: 'ConfirmBooking', bookingId, sessionId, patientId: 'pa-juan', now });
 const cancelByTherapist = (bookingId: string, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'therapist', patientTokenHash: null, reason: 'Imprevisto', now });
 const cancelByPatient = (bookingId: string, tokenHash: string | null, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'patient', patientTokenHash: tokenHash, reason: null, now });
 const recordOutcome = (outcome: RecordSessionOutcome['outcome'], now: Date, sessionId = 'se-bk-1'): RecordSessionOutcome => ({ type: 'RecordSessionOutcome', sessionId, outcome, reason: outcome === 'cancelled' ? 'Enfermedad' : null, now });
@@ -370,11 +370,6 @@ describe('StartPayment', () => {
 describe('ConfirmBooking', () => {
   const pending = [...calendar, bookingRequested()];
   const confirmedAt = minutesAfter(NOW, 5);
-
-  it('prices the session at the patient\'s own price when their therapist set one', () => {
-    const [, scheduled] = spec.given(pending).when(confirmBooking('bk-1', confirmedAt, 'se-bk-1', 9000)).events();
-    expect(scheduled).toMatchObject({ type: 'SessionScheduled', data: { price: 9000 } });
-  });
 
   it('confirms a pending request and schedules its session, paid, at the booked time and price', () => {
     spec.given(pending).when(confirmBooking('bk-1', confirmedAt)).then([

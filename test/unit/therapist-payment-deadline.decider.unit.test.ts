@@ -111,7 +111,7 @@ describe('At the payment deadline', () => {
   });
 
   it('the booking can no longer be confirmed, even before the expiry job ran (Conflict booking_expired)', () => {
-    spec.given(paying).when({ type: 'ConfirmBooking', bookingId: 'bk-1', sessionId: 'se-1', patientId: 'pa-1', customPrice: null, now: DEADLINE }).thenThrows(Conflict, { code: 'booking_expired', details: { expiredAt: DEADLINE.toISOString() } });
+    spec.given(paying).when({ type: 'ConfirmBooking', bookingId: 'bk-1', sessionId: 'se-1', patientId: 'pa-1', now: DEADLINE }).thenThrows(Conflict, { code: 'booking_expired', details: { expiredAt: DEADLINE.toISOString() } });
   });
 
   it('a payment reported afterwards is recorded as late', () => {
