@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { patientStream } from '../domain/patient/patient-events.js';
+import { Conflict } from '../domain/shared/domain-error.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
 import type { BlindIndexes } from '../infra/crypto/key-store.js';
 import type { LogPosition } from '../infra/event-store/event-store.js';
@@ -11,6 +12,8 @@ import type { CommandContext } from './command-context.js';
 export interface PatientResolution {
   readonly patientId: string;
   readonly matchedBy: 'phone' | 'email' | null;
+  /** The booking's blind indexes (none for a repair): a matched patient is found by them from then on (BR-PP-003). */
+  readonly indexes?: BlindIndexes;
   /** This resolution reserved the identity rows of a new patient: release them if the confirmation is refused. */
   readonly reserved: boolean;
 }
@@ -22,10 +25,10 @@ export interface PatientResolution {
  */
 export async function resolvePatient(ctx: CommandContext, therapistId: string, booking: BookingInState): Promise<PatientResolution> {
   const indexes = 'legacy' in booking.contact ? ctx.keys.blindIndexes(therapistId, booking.contact.legacy) : await ctx.keys.blindIndexesOf(booking.contact.keyId);
-  // The booking's key was destroyed (its person forgotten): a new record, findable by nothing.
-  if (!indexes) return { patientId: randomUUID(), matchedBy: null, reserved: false };
+  // The booking's key was destroyed: its person asked to be forgotten, and no record is made of them.
+  if (!indexes) throw new Conflict('booking_contact_forgotten', 'The person who made this request was forgotten: it cannot be confirmed', { bookingId: booking.bookingId });
   const found = await findPatient(ctx.db, therapistId, indexes);
-  if (found) return { ...found, reserved: false };
+  if (found) return { ...found, indexes, reserved: false };
   const candidate = randomUUID();
   const reserved = await ctx.db('app.patient_identities')
     .insert({ therapist_id: therapistId, kind: 'phone', value: indexes.phone, patient_id: candidate })
@@ -34,10 +37,10 @@ export async function resolvePatient(ctx: CommandContext, therapistId: string, b
     .returning('patient_id');
   if (reserved.length === 0) {
     const winner = await findPatient(ctx.db, therapistId, indexes);
-    if (winner) return { ...winner, reserved: false };
+    if (winner) return { ...winner, indexes, reserved: false };
   }
   await ctx.db('app.patient_identities').insert({ therapist_id: therapistId, kind: 'email', value: indexes.email, patient_id: candidate }).onConflict(['therapist_id', 'kind', 'value']).ignore();
-  return { patientId: candidate, matchedBy: null, reserved: true };
+  return { patientId: candidate, matchedBy: null, indexes, reserved: true };
 }
 
 /** A refused confirmation leaves no patient behind: its new patient's reservation goes. */
@@ -67,6 +70,11 @@ export async function recordPatientOfBooking(ctx: CommandContext, therapistId: s
     { type: 'LinkBookingToPatient', patientId: resolution.patientId, therapistId, bookingId: booking.bookingId, matchedBy: resolution.matchedBy, contact, now },
     metadataOf(caller),
   );
+  if (resolution.indexes) {
+    // A new phone or e-mail the booking brought finds this patient too from now on (BR-PP-003).
+    const rows = [{ kind: 'phone', value: resolution.indexes.phone }, { kind: 'email', value: resolution.indexes.email }].map((r) => ({ ...r, therapist_id: therapistId, patient_id: resolution.patientId }));
+    await ctx.db('app.patient_identities').insert(rows).onConflict(['therapist_id', 'kind', 'value']).ignore();
+  }
   return linked.position ?? registered.position;
 }
 
@@ -84,7 +92,11 @@ export async function forgetPatient(ctx: CommandContext, therapistId: string, pa
   }
   const bookingIds = await ctx.keys.destroyForPatient(therapistId, patientId);
   await ctx.db('app.patient_identities').where({ therapist_id: therapistId, patient_id: patientId }).delete();
-  return ctx.patients.handle(stream, { type: 'ForgetPatient', patientId, therapistId, bookingIds, now: ctx.clock.now() }, metadataOf(caller));
+  const result = await ctx.patients.handle(stream, { type: 'ForgetPatient', patientId, therapistId, bookingIds, now: ctx.clock.now() }, metadataOf(caller));
+  // Once more after the event: a note or profile sealed meanwhile (its key made after the first
+  // destruction, its event before ours) goes too; anything later is refused by the decider.
+  await ctx.keys.destroyForPatient(therapistId, patientId);
+  return result;
 }
 
 async function findPatient(db: Knex, therapistId: string, indexes: BlindIndexes): Promise<{ patientId: string; matchedBy: 'phone' | 'email' } | undefined> {

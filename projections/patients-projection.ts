@@ -73,7 +73,10 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
             break;
           }
           case 'PatientForgotten':
-            afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).update({ ...Object.fromEntries(PERSONAL.map((c) => [c, null])), forgotten_at: event.data.forgottenAt }));
+            // Preferences of no one go back to their defaults, as a rebuild (which opens no profile) leaves them.
+            afterwards.push(() =>
+              trx('read.patients').where({ id: event.data.patientId }).update({ ...Object.fromEntries(PERSONAL.map((c) => [c, null])), preferred_contact_method: 'whatsapp', preferred_language: 'es', forgotten_at: event.data.forgottenAt }),
+            );
             break;
           default:
             assertNever(event);

@@ -46,10 +46,13 @@ export async function searchPatients(db: Knex, therapistId: string, search: Pati
   if (search.status !== 'all') void query.whereRaw(`${search.status === 'archived' ? '' : 'NOT '}${ARCHIVED}`, [at, at]);
   const after = decodeCursor(search.cursor, search.sort);
   if (after) {
-    const [, isNull, key, id] = after;
+    const [, isNull, text, id] = after;
+    // A row without a key (the NULL group) compares by id alone: bind NULL, never '' cast to a timestamp.
+    const key = isNull ? null : text;
     const beyond = sort.desc ? '<' : '>';
     void query.whereRaw(
-      `((${sort.key}) IS NULL) > ? OR (((${sort.key}) IS NULL) = ? AND (? OR (${sort.key}) ${beyond} ?::${sort.cast} OR ((${sort.key}) = ?::${sort.cast} AND p.id > ?::uuid)) AND (NOT ? OR p.id > ?::uuid))`,
+      // Parenthesised whole: knex adds a raw condition with AND as it is, and this one has an OR.
+      `(((${sort.key}) IS NULL) > ? OR (((${sort.key}) IS NULL) = ? AND (? OR (${sort.key}) ${beyond} ?::${sort.cast} OR ((${sort.key}) = ?::${sort.cast} AND p.id > ?::uuid)) AND (NOT ? OR p.id > ?::uuid)))`,
       [...keyBindings, isNull, ...keyBindings, isNull, isNull, ...keyBindings, key, ...keyBindings, key, id, isNull, id],
     );
   }

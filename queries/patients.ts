@@ -144,3 +144,16 @@ export async function patientPreferencesOf(db: Knex, patientId: string) {
     setAt: row.set_at.toISOString(),
   };
 }
+
+/** The patient's next scheduled sessions, soonest first. */
+export async function upcomingSessions(db: Knex, patientId: string, now: Date, limit = 5) {
+  const rows = (await db('read.sessions').select('id', 'starts_at', 'ends_at', 'price', 'payment_status', 'source').where({ patient_id: patientId, status: 'scheduled' }).where('starts_at', '>=', now).orderBy('starts_at').limit(limit)) as {
+    id: string;
+    starts_at: Date;
+    ends_at: Date;
+    price: string;
+    payment_status: string;
+    source: string;
+  }[];
+  return rows.map((r) => ({ id: r.id, startsAt: r.starts_at.toISOString(), endsAt: r.ends_at.toISOString(), price: Number(r.price), paymentStatus: r.payment_status, source: r.source }));
+}

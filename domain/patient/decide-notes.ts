@@ -11,7 +11,7 @@ export function decideNote(command: NoteCommand, state: PatientState): PatientEv
   const at = command.now.toISOString();
   switch (command.type) {
     case 'AddPatientNote':
-      // The id is the caller's: a retried request adds the note once.
+      // The id is the caller's: the same command decided again (a lost race) adds the note once.
       if (patient.notes[command.noteId]) return [];
       return [{ type: 'PatientNoteAdded', data: { patientId, noteId: command.noteId, noteType: command.noteType, content: command.content, pinned: command.pinned, authorId: command.therapistId, addedAt: at } }];
     case 'EditPatientNote':

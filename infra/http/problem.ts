@@ -94,7 +94,8 @@ export function problemMiddleware(logger: Logger): ErrorRequestHandler {
       sendProblem(req, res, problem);
       return;
     }
-    logger.error({ err: error, requestId: res.locals.requestId as string | undefined, method: req.method, url: req.originalUrl }, 'unhandled error');
+    // The path only: a query string can carry what someone searched for (a name, a phone).
+    logger.error({ err: error, requestId: res.locals.requestId as string | undefined, method: req.method, path: req.path }, 'unhandled error');
     sendProblem(req, res, { type: `${TYPE_BASE}internal`, title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side; the request id identifies it in our logs', code: 'internal_error' });
   };
 }

@@ -8,7 +8,10 @@ export type { Logger };
  * to three levels deep: censored before the line is written. Errors go through safeError, which keeps what failed and
  * where, never the values involved.
  */
-const PERSONAL = ['patient', 'patientName', 'patientEmail', 'patientPhone', 'reasonForConsultation', 'name', 'email', 'phone', 'notes', 'body'];
+const PERSONAL = [
+  'patient', 'patientName', 'patientEmail', 'patientPhone', 'reasonForConsultation', 'name', 'email', 'phone', 'notes', 'body',
+  'contact', 'profile', 'preferences', 'content', 'text', 'reason', 'emergencyContact', 'emergencyContactName', 'emergencyContactPhone', 'specialAccommodations', 'q',
+];
 const REDACT = [...PERSONAL, ...PERSONAL.map((field) => `*.${field}`), ...PERSONAL.map((field) => `*.*.${field}`), 'req.headers.authorization', 'headers.authorization'];
 
 /** Structured JSON logs on stdout (or `destination`); one logger passed down, children per component. */

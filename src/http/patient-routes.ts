@@ -6,7 +6,7 @@ import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { BadRequest } from '../../infra/http/problem.js';
 import { decodeCursor, searchPatients } from '../../queries/patient-search.js';
-import { patientNotes, patientPreferencesOf, patientProfile, patientStatistics } from '../../queries/patients.js';
+import { patientNotes, patientPreferencesOf, patientProfile, patientStatistics, upcomingSessions } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
 import { addPatientNoteRoutes } from './patient-note-routes.js';
@@ -48,12 +48,13 @@ export function patientRoutes(services: Services): Router {
     const { therapistId } = therapistCaller(res);
     const { id } = parseQuery(idParams, req.params);
     const profile = await profileOf(therapistId, id);
-    const [statistics, preferences, pinnedNotes] = await Promise.all([
+    const [statistics, upcoming, preferences, pinnedNotes] = await Promise.all([
       patientStatistics(services.db, id, now()),
+      upcomingSessions(services.db, id, now()),
       patientPreferencesOf(services.db, id),
       patientNotes(services.db, therapistId, id, { pinnedOnly: true }),
     ]);
-    res.json({ ...profile, statistics, preferences, pinnedNotes });
+    res.json({ ...profile, statistics, upcomingSessions: upcoming, preferences, pinnedNotes });
   });
 
   router.put('/api/patients/:id', async (req, res) => {

@@ -10,7 +10,7 @@ import { aTherapist } from '../support/therapists.js';
 const VALENTINA = { patientName: 'Valentina Olvidable', patientEmail: 'valentina.olvidable@example.com', patientPhone: '+5491177001122', reasonForConsultation: 'Duelo reciente por mi madre' };
 const SECOND_EMAIL = 'vale.segunda@example.com';
 const SECOND_PHONE = '+5491177009988';
-const VALUES = ['Valentina', 'Olvidable', 'valentina.olvidable', '5491177001122', 'Duelo reciente', 'vale.segunda', '5491177009988', 'prefiere WhatsApp', 'Silla de ruedas'];
+const VALUES = ['Valentina', 'Olvidable', 'valentina.olvidable', '5491177001122', 'Duelo reciente', 'vale.segunda', '5491177009988', 'prefiere WhatsApp', 'Silla de ruedas', 'Ramiro Contacto', '5491177003344', 'Traductora'];
 
 /**
  * Personal data lives sealed in events under keys kept outside the log, and in read models;
@@ -56,13 +56,17 @@ describe('Forgetting a patient', () => {
     expect(await bookAndConfirm(therapist, '11:00', { ...VALENTINA, patientPhone: SECOND_PHONE })).toBe(patientId);
     expect((await patientEvents(patientId)).slice(1).map((e) => [e.type, e.data.matchedBy])).toEqual([['BookingLinkedToPatient', 'phone'], ['BookingLinkedToPatient', 'email']]);
 
-    // Notes and preferences of theirs, sealed under their own key.
+    // Their profile, notes and preferences, sealed under their own key.
+    const profile = { name: VALENTINA.patientName, email: VALENTINA.patientEmail, phone: VALENTINA.patientPhone, emergencyContactName: 'Ramiro Contacto', emergencyContactPhone: '+5491177003344', occupation: 'Traductora' };
+    expect((await service.request('PUT', `/api/patients/${patientId}`, { token: therapist.token, body: profile })).status).toBe(200);
     expect((await service.request('POST', `/api/patients/${patientId}/notes`, { token: therapist.token, body: { content: 'Nota de Valentina: prefiere WhatsApp', pinned: true } })).status).toBe(201);
     expect((await service.request('PUT', `/api/patients/${patientId}/preferences`, { token: therapist.token, body: { specialAccommodations: 'Silla de ruedas de Valentina', customPrice: 12000 } })).status).toBe(200);
 
     // A request of theirs that was never confirmed, so never linked to the record: found by phone when forgetting.
     const unconfirmed = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '11:00', { ...VALENTINA, requestedDate: '2027-03-09' }) });
     expect((await service.request('POST', `/api/public/bookings/${String(unconfirmed.json.id)}/cancel`, { body: { token: unconfirmed.json.patientToken } })).status).toBe(200);
+    const stillOpen = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00', { ...VALENTINA, requestedDate: '2027-03-09' }) });
+    expect(stillOpen.status).toBe(201);
 
     await expect.poll(async () => (await service.request('GET', `/api/patients/${patientId}`, { token: therapist.token })).json, { timeout: 20_000 }).toMatchObject({ name: VALENTINA.patientName, forgotten: false });
     const stranger = await aTherapist(service.services);
@@ -76,8 +80,12 @@ describe('Forgetting a patient', () => {
     const forgotten = await service.request('POST', `/api/patients/${patientId}/forget`, { token: therapist.token });
     expect(forgotten.status).toBe(200);
     expect(forgotten.json).toMatchObject({ id: patientId, name: null, email: null, phone: null, forgotten: true });
-    expect((await patientEvents(patientId)).map((e) => e.type)).toEqual(['PatientRegistered', 'BookingLinkedToPatient', 'BookingLinkedToPatient', 'PatientNoteAdded', 'PatientPreferencesSet', 'PatientForgotten']);
-    expect((await patientEvents(patientId))[5]?.data.bookingIds).toHaveLength(4);
+    expect((await patientEvents(patientId)).map((e) => e.type)).toEqual(['PatientRegistered', 'BookingLinkedToPatient', 'BookingLinkedToPatient', 'PatientProfileUpdated', 'PatientNoteAdded', 'PatientPreferencesSet', 'PatientForgotten']);
+    expect((await patientEvents(patientId))[6]?.data.bookingIds).toHaveLength(5);
+    // Their request still open cannot be confirmed: its contact is gone, and no record is made of them.
+    const refused = await service.request('POST', `/api/bookings/${String(stillOpen.json.id)}/confirm`, { token: therapist.token });
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ code: 'booking_contact_forgotten' });
     await expect.poll(() => plaintextFindings(service.services.db, VALUES), { timeout: 20_000 }).toEqual([]);
 
     // The history still replays: three confirmed sessions, their dates and prices.

@@ -119,11 +119,22 @@ describe('Patients API', () => {
     expect((await given.service.request('POST', `/api/sessions/${patientAt['2027-03-02T12:00:00.000Z'] ?? ''}/complete`, { token: therapist.token })).status).toBe(200);
     expect((await given.service.request('POST', `/api/sessions/${patientAt['2027-03-02T13:00:00.000Z'] ?? ''}/no-show`, { token: therapist.token })).status).toBe(200);
     expect(await names('sort=last_session')).toEqual(['Paciente 11:00', 'Paciente 10:00', 'Paciente 09:00', 'Sin sesiones']);
-    // 100 % and 0 %; then those with no outcome yet, in id order.
-    await expect.poll(async () => (await names('sort=attendance_rate')).slice(0, 2), { timeout: 20_000 }).toEqual(['Paciente 09:00', 'Paciente 10:00']);
-    expect((await names('sort=attendance_rate')).slice(2).sort()).toEqual(['Paciente 11:00', 'Sin sesiones']);
+    // 100 %; then those with no rate (a no-show counts in neither term of BR-PP-002), in id order.
+    await expect.poll(async () => (await names('sort=attendance_rate')).slice(0, 1), { timeout: 20_000 }).toEqual(['Paciente 09:00']);
+    expect((await names('sort=attendance_rate')).slice(1).sort()).toEqual(['Paciente 10:00', 'Paciente 11:00', 'Sin sesiones']);
     const wrongOrder = await given.service.request('GET', `/api/patients?sort=last_session&cursor=${Buffer.from(JSON.stringify(['name', false, 'x', '00000000-0000-4000-8000-000000000000'])).toString('base64url')}`, { token: therapist.token });
     expect(wrongOrder.status).toBe(400);
+  });
+
+  it('pages through patients without a sort key (no session yet) by id, on the second page too', async () => {
+    const therapist = await aTherapist(given.service.services);
+    for (let i = 0; i < 27; i++) expect((await post(therapist.token, { name: `Sin turno ${String(i).padStart(2, '0')}`, phone: `+54911720000${String(i).padStart(2, '0')}` })).status).toBe(201);
+    const first = await given.service.request('GET', '/api/patients?sort=next_session', { token: therapist.token });
+    expect(first.json.patients).toHaveLength(25);
+    const second = await given.service.request('GET', `/api/patients?sort=next_session&cursor=${String(first.json.nextCursor)}`, { token: therapist.token });
+    expect(second.status).toBe(200);
+    const seen = [...(first.json.patients as { id: string }[]), ...(second.json.patients as { id: string }[])].map((p) => p.id);
+    expect(new Set(seen).size).toBe(27);
   });
 
   it('shows a patient with no session for two years as archived, never deleted', async () => {

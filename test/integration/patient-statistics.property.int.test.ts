@@ -32,7 +32,7 @@ function expected(cases: readonly SessionCase[], at: number) {
   const live = cases.filter((c) => !c.outcome.startsWith('cancelled'));
   const attended = cases.filter((c) => c.outcome === 'completed').length;
   const noShows = cases.filter((c) => c.outcome === 'no_show').length;
-  const byPatient = cases.filter((c) => c.outcome === 'cancelled_by_patient').length;
+  const cancelled = cases.length - live.length;
   const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
   const months: Record<string, number> = {};
   for (const c of live) {
@@ -43,9 +43,9 @@ function expected(cases: readonly SessionCase[], at: number) {
   const starts = (list: readonly SessionCase[]) => list.map(startOf).sort((a, b) => a - b);
   return {
     attended,
-    cancelled: cases.length - live.length,
+    cancelled,
     noShows,
-    attendanceRate: attended + noShows + byPatient === 0 ? null : Math.round((10_000 * attended) / (attended + noShows + byPatient)) / 100,
+    attendanceRate: attended + cancelled === 0 ? null : Math.round((10_000 * attended) / (attended + cancelled)) / 100,
     firstSessionAt: iso(starts(live)[0]),
     lastSessionAt: iso(starts(live.filter((c) => startOf(c) < at)).at(-1)),
     nextSessionAt: iso(starts(cases.filter((c) => c.outcome === 'scheduled' && startOf(c) >= at))[0]),

@@ -9,10 +9,11 @@ import type { Migration } from './index.js';
  *   attended             sessions completed
  *   cancelled            sessions cancelled (by either side)
  *   no_shows             sessions the patient missed
- *   attendance_rate      attended ÷ (attended + no-shows + sessions the patient cancelled) × 100, two
- *                        decimals; NULL before any outcome. BR-PP-002's attended ÷ (attended +
- *                        cancelled), with a no-show counted as not attended (neither spec formula
- *                        counts them) and a therapist's cancellation not held against the patient.
+ *   attendance_rate      BR-PP-002, chosen over the trigger of spec 5.3 (which counts every past
+ *                        session not cancelled, a no-show included, as attended): attended ÷
+ *                        (attended + cancelled) × 100, two decimals, "attended" being the sessions
+ *                        the therapist recorded as completed (a paid no-show is not attendance);
+ *                        NULL while both are 0. No-shows are counted apart (no_shows).
  *   first_session_at     the first session not cancelled
  *   last_session_at      the latest session not cancelled that started before `at`
  *   next_session_at      the first scheduled session starting at or after `at`
@@ -27,6 +28,9 @@ export const patientStatistics: Migration = {
       // Set when status = cancelled: 'patient' or 'therapist'.
       t.text('cancelled_by');
     });
+    // The bookings projection replays from the start to fill cancelled_by in rows written before it
+    // (its inserts ignore rows already there and its updates set absolute values, so a replay is safe).
+    await db('projections.checkpoints').where({ name: 'bookings' }).update({ position_commit: -1, position_prepare: -1, events_handled: 0 });
     await db.raw(`
       CREATE FUNCTION read.patient_statistics_at(at timestamptz)
       RETURNS TABLE (patient_id uuid, therapist_id uuid, attended integer, cancelled integer, no_shows integer, attendance_rate numeric,
@@ -37,9 +41,8 @@ export const patientStatistics: Migration = {
           (count(*) FILTER (WHERE s.status = 'completed'))::integer,
           (count(*) FILTER (WHERE s.status = 'cancelled'))::integer,
           (count(*) FILTER (WHERE s.status = 'no_show'))::integer,
-          CASE WHEN count(*) FILTER (WHERE s.status IN ('completed', 'no_show') OR (s.status = 'cancelled' AND s.cancelled_by = 'patient')) = 0 THEN NULL
-               ELSE round(100.0 * count(*) FILTER (WHERE s.status = 'completed')
-                          / count(*) FILTER (WHERE s.status IN ('completed', 'no_show') OR (s.status = 'cancelled' AND s.cancelled_by = 'patient')), 2) END,
+          CASE WHEN count(*) FILTER (WHERE s.status IN ('completed', 'cancelled')) = 0 THEN NULL
+               ELSE round(100.0 * count(*) FILTER (WHERE s.status = 'completed') / count(*) FILTER (WHERE s.status IN ('completed', 'cancelled')), 2) END,
           min(s.starts_at) FILTER (WHERE s.status <> 'cancelled'),
           max(s.starts_at) FILTER (WHERE s.status <> 'cancelled' AND s.starts_at < at),
           min(s.starts_at) FILTER (WHERE s.status = 'scheduled' AND s.starts_at >= at),
