@@ -150,7 +150,8 @@ export async function cancelBooking(
       bookingId,
       by: by.kind,
       patientTokenHash: by.kind === 'patient' ? ctx.patientTokens.hashOf(by.token) : null,
-      reason,
+      // Free text about the patient: sealed under the request's key, forgotten with it.
+      reason: reason === null ? null : await ctx.keys.sealForBooking(therapistId, bookingId, { text: reason }),
       now: ctx.clock.now(),
     },
     metadataOf(caller),
@@ -159,7 +160,11 @@ export async function cancelBooking(
 }
 
 export async function recordSessionOutcome(ctx: CommandContext, therapistId: string, sessionId: string, outcome: 'completed' | 'no_show' | 'cancelled', reason: string | null, caller: Caller) {
-  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'RecordSessionOutcome', sessionId, outcome, reason, now: ctx.clock.now() }, metadataOf(caller));
+  const stream = therapistStream(therapistId);
+  const known = requireRegistered((await ctx.therapists.load(stream)).state).sessions[sessionId];
+  // Free text about the patient: sealed under the patient's key (an unknown session is refused below).
+  const sealed = reason === null || !known ? null : await ctx.keys.sealForPatient(therapistId, known.patientId, { text: reason });
+  const result = await ctx.therapists.handle(stream, { type: 'RecordSessionOutcome', sessionId, outcome, reason: sealed, now: ctx.clock.now() }, metadataOf(caller));
   const session = requireRegistered(result.state).sessions[sessionId];
   return { session, position: result.position };
 }

@@ -1,6 +1,6 @@
 import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
-import { bookingContact, type BookingContact } from '../domain/shared/personal-data.js';
+import { bookingContact, textContent, type BookingContact } from '../domain/shared/personal-data.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import type { PersonalDataOpener } from './contact-opener.js';
 import { handledEvents, type Projection } from './projection.js';
@@ -24,6 +24,8 @@ type Handled = Exclude<(typeof HANDLES)[number], 'PatientForgotten'>;
 
 /** What a forgotten person's booking rows keep of them: nothing but the flag. */
 const FORGOTTEN = { patient_name: null, patient_email: null, patient_phone: null, reason_for_consultation: null, patient_forgotten: true } as const;
+/** Cleared too when the person is forgotten (a later rebuild cannot open it either). */
+const FORGOTTEN_REASON = { cancellation_reason: null } as const;
 
 /**
  * read.booking_requests and read.sessions: the therapist's pipeline and agenda. Writes are keyed by
@@ -46,9 +48,17 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
         else bookingEvents.push({ therapistId: streamId.slice('therapist-'.length), event });
       }
       const requested = bookingEvents.flatMap(({ event }) => (event.type === 'BookingRequested' ? [event.data.contact] : []));
+      const reasons = bookingEvents.flatMap(({ event }) => (event.type === 'BookingCancelled' && event.data.reason ? [event.data.reason] : []));
       const contacts = requested.length === 0 ? [] : await open.open(trx, requested, bookingContact);
-      let next = 0;
-      for (const { therapistId, event } of bookingEvents) applyOne(requests, sessions, therapistId, event, event.type === 'BookingRequested' ? (contacts[next++] ?? null) : null);
+      const texts = reasons.length === 0 ? [] : await open.open(trx, reasons, textContent);
+      let [nextContact, nextReason] = [0, 0];
+      for (const { therapistId, event } of bookingEvents) {
+        const opened = {
+          contact: event.type === 'BookingRequested' ? (contacts[nextContact++] ?? null) : null,
+          reason: event.type === 'BookingCancelled' && event.data.reason ? (texts[nextReason++]?.text ?? null) : null,
+        };
+        applyOne(requests, sessions, therapistId, event, opened);
+      }
       await requests.flush();
       await sessions.flush();
       // After the flush: the rows of this very batch are scrubbed too.
@@ -56,13 +66,14 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
         await trx('read.booking_requests')
           .whereIn('patient_id', forgotten.map((f) => f.patientId))
           .orWhereIn('id', forgotten.flatMap((f) => f.bookingIds))
-          .update(FORGOTTEN);
+          .update({ ...FORGOTTEN, ...FORGOTTEN_REASON });
       }
     },
   };
 }
 
-function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>, contact: BookingContact | null): void {
+function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>, opened: { contact: BookingContact | null; reason: string | null }): void {
+  const { contact } = opened;
   switch (event.type) {
     case 'BookingRequested': {
       const d = event.data;
@@ -110,7 +121,7 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       requests.update({ id: event.data.bookingId }, { status: 'confirmed', patient_id: event.data.patientId, session_id: event.data.sessionId, closed_at: event.data.confirmedAt });
       return;
     case 'BookingCancelled':
-      requests.update({ id: event.data.bookingId }, { status: 'cancelled', cancelled_by: event.data.cancelledBy, cancellation_reason: event.data.reason, closed_at: event.data.cancelledAt });
+      requests.update({ id: event.data.bookingId }, { status: 'cancelled', cancelled_by: event.data.cancelledBy, cancellation_reason: opened.reason, closed_at: event.data.cancelledAt });
       return;
     case 'BookingExpired':
       requests.update({ id: event.data.bookingId }, { status: 'expired', expiry_reason: event.data.reason, closed_at: event.data.expiredAt });

@@ -60,3 +60,8 @@ export const patientPreferences = z.object({
   specialAccommodations: z.string().nullable(),
 });
 export type PatientPreferences = z.infer<typeof patientPreferences>;
+
+/** Free text someone typed that may say anything about the patient (a cancellation's reason): sealed. */
+export const textContent = z.object({ text: z.string() });
+export const sealedText = z.union([sealed, z.object({ legacy: textContent })]);
+export type SealedText = z.infer<typeof sealedText>;

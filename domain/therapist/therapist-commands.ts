@@ -97,7 +97,8 @@ export interface CancelBooking {
   readonly by: 'patient' | 'therapist';
   /** The patient proves who they are with the token handed out at booking (its hash here). */
   readonly patientTokenHash: string | null;
-  readonly reason: string | null;
+  /** Sealed by the caller: free text about the patient. */
+  readonly reason: Sealed | null;
   readonly now: Date;
 }
 
@@ -118,6 +119,7 @@ export interface RecordSessionOutcome {
   readonly type: 'RecordSessionOutcome';
   readonly sessionId: string;
   readonly outcome: 'completed' | 'no_show' | 'cancelled';
-  readonly reason: string | null;
+  /** Sealed by the caller: free text about the patient. */
+  readonly reason: Sealed | null;
   readonly now: Date;
 }

@@ -79,6 +79,11 @@ export class KeyStore {
     return this.seal(`patient:${patientId}`, therapistId, patientId, null, value);
   }
 
+  /** Seals free text about a booking request (a cancellation's reason) under the request's own key. */
+  async sealForBooking(therapistId: string, bookingId: string, value: unknown): Promise<Sealed> {
+    return this.seal(`booking:${bookingId}`, therapistId, null, null, value);
+  }
+
   /** `blind`: the subject's new indexes; null leaves them as they are. */
   private async seal(subject: string, therapistId: string, patientId: string | null, blind: BlindIndexes | null, value: unknown): Promise<Sealed> {
     const fresh = randomBytes(32);

@@ -10,7 +10,7 @@ import { aTherapist } from '../support/therapists.js';
 const VALENTINA = { patientName: 'Valentina Olvidable', patientEmail: 'valentina.olvidable@example.com', patientPhone: '+5491177001122', reasonForConsultation: 'Duelo reciente por mi madre' };
 const SECOND_EMAIL = 'vale.segunda@example.com';
 const SECOND_PHONE = '+5491177009988';
-const VALUES = ['Valentina', 'Olvidable', 'valentina.olvidable', '5491177001122', 'Duelo reciente', 'vale.segunda', '5491177009988', 'prefiere WhatsApp', 'Silla de ruedas', 'Ramiro Contacto', '5491177003344', 'Traductora'];
+const VALUES = ['Valentina', 'Olvidable', 'valentina.olvidable', '5491177001122', 'Duelo reciente', 'vale.segunda', '5491177009988', 'prefiere WhatsApp', 'Silla de ruedas', 'Ramiro Contacto', '5491177003344', 'Traductora', 'cancela por un viaje'];
 
 /**
  * Personal data lives sealed in events under keys kept outside the log, and in read models;
@@ -64,7 +64,7 @@ describe('Forgetting a patient', () => {
 
     // A request of theirs that was never confirmed, so never linked to the record: found by phone when forgetting.
     const unconfirmed = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '11:00', { ...VALENTINA, requestedDate: '2027-03-09' }) });
-    expect((await service.request('POST', `/api/public/bookings/${String(unconfirmed.json.id)}/cancel`, { body: { token: unconfirmed.json.patientToken } })).status).toBe(200);
+    expect((await service.request('POST', `/api/public/bookings/${String(unconfirmed.json.id)}/cancel`, { body: { token: unconfirmed.json.patientToken, reason: 'Valentina cancela por un viaje' } })).status).toBe(200);
     const stillOpen = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00', { ...VALENTINA, requestedDate: '2027-03-09' }) });
     expect(stillOpen.status).toBe(201);
 

@@ -89,9 +89,12 @@ function requestBooking({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now
 const PAYMENT_TIMEOUT_MINUTES = 48 * 60;
 const startPayment = (bookingId: string, now: Date): StartPayment => ({ type: 'StartPayment', bookingId, method: 'bank_transfer', reference: 'TRX-001', paymentTimeoutMinutes: PAYMENT_TIMEOUT_MINUTES, now });
 const confirmBooking = (bookingId: string, now: Date, sessionId = `se-${bookingId}`): ConfirmBooking => ({ type: 'ConfirmBooking', bookingId, sessionId, patientId: 'pa-juan', now });
-const cancelByTherapist = (bookingId: string, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'therapist', patientTokenHash: null, reason: 'Imprevisto', now });
+/** Reasons come sealed from the command layer; the domain passes them on. */
+const IMPREVISTO = { keyId: '00000000-0000-4000-8000-0000000000e1', ciphertext: 'aW1wcmV2aXN0bw==' } as const;
+const ENFERMEDAD = { keyId: '00000000-0000-4000-8000-0000000000e2', ciphertext: 'ZW5mZXJtZWRhZA==' } as const;
+const cancelByTherapist = (bookingId: string, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'therapist', patientTokenHash: null, reason: IMPREVISTO, now });
 const cancelByPatient = (bookingId: string, tokenHash: string | null, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'patient', patientTokenHash: tokenHash, reason: null, now });
-const recordOutcome = (outcome: RecordSessionOutcome['outcome'], now: Date, sessionId = 'se-bk-1'): RecordSessionOutcome => ({ type: 'RecordSessionOutcome', sessionId, outcome, reason: outcome === 'cancelled' ? 'Enfermedad' : null, now });
+const recordOutcome = (outcome: RecordSessionOutcome['outcome'], now: Date, sessionId = 'se-bk-1'): RecordSessionOutcome => ({ type: 'RecordSessionOutcome', sessionId, outcome, reason: outcome === 'cancelled' ? ENFERMEDAD : null, now });
 
 /* ---------- Events ---------- */
 
@@ -122,7 +125,7 @@ const paymentStarted = (bookingId: string, at: Date) =>
 const latePayment = (bookingId: string, bookingStatus: 'expired' | 'cancelled', at: Date) =>
   event('LatePaymentReceived', { bookingId, method: 'bank_transfer', reference: 'TRX-001', bookingStatus, receivedAt: at.toISOString() });
 const bookingExpired = (bookingId: string, at: Date, reason: 'unpaid' | 'payment_not_completed' = 'unpaid') => event('BookingExpired', { bookingId, expiredAt: at.toISOString(), reason });
-const bookingCancelled = (bookingId: string, by: 'patient' | 'therapist', at: Date, reason: string | null = by === 'therapist' ? 'Imprevisto' : null) =>
+const bookingCancelled = (bookingId: string, by: 'patient' | 'therapist', at: Date, reason: typeof IMPREVISTO | null = by === 'therapist' ? IMPREVISTO : null) =>
   event('BookingCancelled', { bookingId, cancelledBy: by, reason, cancelledAt: at.toISOString() });
 
 /** What ConfirmBooking decides: the booking is confirmed and its session exists from now on. */
@@ -440,7 +443,7 @@ describe('CancelBooking', () => {
   const at = minutesAfter(NOW, 3);
 
   it('lets the therapist cancel a request', () => {
-    spec.given(pending).when(cancelByTherapist('bk-1', at)).then([bookingCancelled('bk-1', 'therapist', at, 'Imprevisto')]);
+    spec.given(pending).when(cancelByTherapist('bk-1', at)).then([bookingCancelled('bk-1', 'therapist', at, IMPREVISTO)]);
   });
 
   it('lets the patient cancel with the token handed out at booking (its hash matches)', () => {
@@ -567,7 +570,7 @@ describe('RecordSessionOutcome', () => {
   const beforeStart = minutesAfter(SESSION_START, -60);
   const completed = event('SessionCompleted', { sessionId: 'se-bk-1', at: afterStart.toISOString() });
   const noShow = event('SessionMarkedNoShow', { sessionId: 'se-bk-1', at: afterStart.toISOString() });
-  const cancelled = event('SessionCancelled', { sessionId: 'se-bk-1', cancelledBy: 'therapist', reason: 'Enfermedad', cancelledAt: beforeStart.toISOString() });
+  const cancelled = event('SessionCancelled', { sessionId: 'se-bk-1', cancelledBy: 'therapist', reason: ENFERMEDAD, cancelledAt: beforeStart.toISOString() });
 
   it('records a session as completed once it has started', () => {
     spec.given(withSession).when(recordOutcome('completed', afterStart)).then([completed]);

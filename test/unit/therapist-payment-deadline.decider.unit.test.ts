@@ -123,12 +123,19 @@ describe('At the payment deadline', () => {
   });
 });
 
-describe('Events written before payment deadlines existed (schema v1)', () => {
+describe('Events written before payment deadlines and sealed reasons existed (schema v1)', () => {
   it('are upcast: a payment without a deadline runs until the session starts; an expiry was for an unpaid request', () => {
     const payment = therapistEventCodec.decode({ type: 'PaymentStarted', schemaVersion: 1, data: { bookingId: 'bk-1', method: 'bank_transfer', reference: null, startedAt: PAID.toISOString() } });
     expect(payment).toEqual(event('PaymentStarted', { bookingId: 'bk-1', method: 'bank_transfer', reference: null, startedAt: PAID.toISOString(), paymentExpiresAt: null }));
     const expiry = therapistEventCodec.decode({ type: 'BookingExpired', schemaVersion: 1, data: { bookingId: 'bk-1', expiredAt: PAID.toISOString() } });
     expect(expiry).toEqual(event('BookingExpired', { bookingId: 'bk-1', expiredAt: PAID.toISOString(), reason: 'unpaid' }));
+    // Cancellation reasons were plaintext too: kept, marked legacy, for the projection to show until forgotten.
+    expect(therapistEventCodec.decode({ type: 'BookingCancelled', schemaVersion: 1, data: { bookingId: 'bk-1', cancelledBy: 'patient', reason: 'Un viaje', cancelledAt: PAID.toISOString() } })).toEqual(
+      event('BookingCancelled', { bookingId: 'bk-1', cancelledBy: 'patient', reason: { legacy: { text: 'Un viaje' } }, cancelledAt: PAID.toISOString() }),
+    );
+    expect(therapistEventCodec.decode({ type: 'SessionCancelled', schemaVersion: 1, data: { sessionId: 'se-1', cancelledBy: 'therapist', reason: null, cancelledAt: PAID.toISOString() } })).toEqual(
+      event('SessionCancelled', { sessionId: 'se-1', cancelledBy: 'therapist', reason: null, cancelledAt: PAID.toISOString() }),
+    );
     if (!payment) throw new Error('the v1 payment must decode');
     const state = fold(therapistDecider, [...pending, payment]) as RegisteredTherapist;
     expect(state.bookings['bk-1']).toMatchObject({ status: 'payment_processing', paymentExpiresAt: '2026-03-09T12:00:00.000Z' });

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { EventOf } from '../../shared/event-of.js';
-import { sealedContact } from '../../shared/personal-data.js';
+import { sealedContact, sealedText } from '../../shared/personal-data.js';
+
+/** v1 reasons were plaintext: kept so, marked legacy (the log cannot be rewritten). */
+export function legacyReason(data: unknown): unknown {
+  const { reason, ...rest } = data as { reason: string | null };
+  return { ...rest, reason: reason === null ? null : { legacy: { text: reason } } };
+}
 import { defineEvent } from '../../shared/event-codec.js';
 import { cancelledBy, currency, id, instant, localDate, localTime, minutes, money, paymentMethod } from './event-fields.js';
 
@@ -65,7 +71,9 @@ export type BookingConfirmed = EventOf<typeof bookingConfirmed>;
 
 export const bookingCancelled = defineEvent(
   'BookingCancelled',
-  z.object({ bookingId: id, cancelledBy, reason: z.string().nullable(), cancelledAt: instant }),
+  // The reason is free text about the patient: sealed under the request's key (v1 kept it plaintext).
+  z.object({ bookingId: id, cancelledBy, reason: sealedText.nullable(), cancelledAt: instant }),
+  { version: 2, upcasters: { 1: legacyReason } },
 );
 export type BookingCancelled = EventOf<typeof bookingCancelled>;
 

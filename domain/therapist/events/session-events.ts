@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { EventOf } from '../../shared/event-of.js';
 import { defineEvent } from '../../shared/event-codec.js';
+import { sealedText } from '../../shared/personal-data.js';
+import { legacyReason } from './booking-events.js';
 import { cancelledBy, id, instant, minutes, money } from './event-fields.js';
 
 export const sessionScheduled = defineEvent(
@@ -28,6 +30,7 @@ export type SessionMarkedNoShow = EventOf<typeof sessionMarkedNoShow>;
 
 export const sessionCancelled = defineEvent(
   'SessionCancelled',
-  z.object({ sessionId: id, cancelledBy, reason: z.string().nullable(), cancelledAt: instant }),
+  z.object({ sessionId: id, cancelledBy, reason: sealedText.nullable(), cancelledAt: instant }),
+  { version: 2, upcasters: { 1: legacyReason } },
 );
 export type SessionCancelled = EventOf<typeof sessionCancelled>;
