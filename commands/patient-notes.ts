@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NoteType } from '../domain/patient/note-events.js';
 import { patientStream } from '../domain/patient/patient-events.js';
-import { Conflict, NotFound } from '../domain/shared/domain-error.js';
+import { livePatient } from '../domain/patient/patient-state.js';
 import type { PatientPreferences } from '../domain/shared/personal-data.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
@@ -10,11 +10,9 @@ import type { CommandContext } from './command-context.js';
  * A live patient of this therapist, checked before anything is sealed under the patient's key
  * (another therapist's patient is not found, a forgotten one takes nothing new); the decider checks again.
  */
-async function livePatientStream(ctx: CommandContext, therapistId: string, patientId: string): Promise<string> {
+export async function livePatientStream(ctx: CommandContext, therapistId: string, patientId: string): Promise<string> {
   const stream = patientStream(patientId);
-  const { state } = await ctx.patients.load(stream);
-  if (state.status !== 'registered' || state.therapistId !== therapistId) throw new NotFound('patient', patientId);
-  if (state.forgotten) throw new Conflict('patient_forgotten', 'This patient was forgotten: their record keeps no personal data', { patientId });
+  livePatient((await ctx.patients.load(stream)).state, { patientId, therapistId });
   return stream;
 }
 

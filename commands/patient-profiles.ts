@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { patientStream } from '../domain/patient/patient-events.js';
-import { Conflict, NotFound } from '../domain/shared/domain-error.js';
+import { Conflict } from '../domain/shared/domain-error.js';
 import type { PatientProfile } from '../domain/shared/personal-data.js';
 import type { BlindIndexes } from '../infra/crypto/key-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
+import { livePatientStream } from './patient-notes.js';
 
 /**
  * The therapist registers a patient directly (a long-standing one, say, who will get recurring
@@ -32,12 +33,8 @@ export async function registerPatient(ctx: CommandContext, therapistId: string, 
 
 /** Replaces the patient's profile (PUT); a phone or e-mail that is another patient's is a 409. */
 export async function updatePatientProfile(ctx: CommandContext, therapistId: string, patientId: string, profile: PatientProfile, caller: Caller) {
-  const stream = patientStream(patientId);
-  const { state } = await ctx.patients.load(stream);
-  // Before anything is sealed: another therapist's patient is not found, and not touched.
-  if (state.status !== 'registered' || state.therapistId !== therapistId) throw new NotFound('patient', patientId);
-  // Their key is gone: nothing could be sealed for them again (the decider says the same).
-  if (state.forgotten) throw new Conflict('patient_forgotten', 'This patient was forgotten: their record keeps no personal data', { patientId });
+  // Before anything is sealed: another therapist's patient is not found, a forgotten one takes nothing.
+  const stream = await livePatientStream(ctx, therapistId, patientId);
   const indexes = ctx.keys.blindIndexes(therapistId, { phone: profile.phone, email: profile.email ?? '' });
   const taken = await otherPatientWith(ctx, therapistId, patientId, indexes, profile.email !== null);
   if (taken) throw new Conflict('patient_already_registered', `Another of your patients has this ${taken.kind}`, { field: taken.kind, patientId: taken.patientId });

@@ -33,8 +33,11 @@ type Cursor = [PatientSort, boolean, string, string];
 export async function searchPatients(db: Knex, therapistId: string, search: PatientSearch, now: Date) {
   const sort = SORTS[search.sort];
   const at = now.toISOString();
-  const keyBindings = sort.timed ? [at] : [];
-  const query = selectPatients(db, now).select(db.raw(`(${sort.key})::text AS sort_key`, keyBindings)).where('p.therapist_id', therapistId);
+  // The key is computed once per row (a lateral subquery), then compared, ordered and handed out as `sk.k`.
+  const query = selectPatients(db, now)
+    .joinRaw(`LEFT JOIN LATERAL (SELECT (${sort.key}) AS k) sk ON true`, sort.timed ? [at] : [])
+    .select(db.raw('sk.k::text AS sort_key'))
+    .where('p.therapist_id', therapistId);
   if (search.q) {
     const like = `%${search.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const digits = search.q.replace(/\D/g, '');
@@ -47,16 +50,15 @@ export async function searchPatients(db: Knex, therapistId: string, search: Pati
   const after = decodeCursor(search.cursor, search.sort);
   if (after) {
     const [, isNull, text, id] = after;
-    // A row without a key (the NULL group) compares by id alone: bind NULL, never '' cast to a timestamp.
+    // A row without a key (the NULL group, last) compares by id alone; bind NULL, never '' cast to a timestamp.
     const key = isNull ? null : text;
-    const beyond = sort.desc ? '<' : '>';
+    // Parenthesised whole: knex adds a raw condition with AND as it is, and this one has an OR.
     void query.whereRaw(
-      // Parenthesised whole: knex adds a raw condition with AND as it is, and this one has an OR.
-      `(((${sort.key}) IS NULL) > ? OR (((${sort.key}) IS NULL) = ? AND (? OR (${sort.key}) ${beyond} ?::${sort.cast} OR ((${sort.key}) = ?::${sort.cast} AND p.id > ?::uuid)) AND (NOT ? OR p.id > ?::uuid)))`,
-      [...keyBindings, isNull, ...keyBindings, isNull, isNull, ...keyBindings, key, ...keyBindings, key, id, isNull, id],
+      `((sk.k IS NULL) > ? OR ((sk.k IS NULL) = ? AND (? OR sk.k ${sort.desc ? '<' : '>'} ?::${sort.cast} OR (sk.k = ?::${sort.cast} AND p.id > ?::uuid)) AND (NOT ? OR p.id > ?::uuid)))`,
+      [isNull, isNull, isNull, key, key, id, isNull, id],
     );
   }
-  const rows = (await query.orderByRaw(`((${sort.key}) IS NULL), (${sort.key}) ${sort.desc ? 'DESC' : 'ASC'}, p.id`, [...keyBindings, ...keyBindings]).limit(PATIENTS_PAGE + 1)) as (PatientRow & { sort_key: string | null })[];
+  const rows = (await query.orderByRaw(`(sk.k IS NULL), sk.k ${sort.desc ? 'DESC' : 'ASC'}, p.id`).limit(PATIENTS_PAGE + 1)) as (PatientRow & { sort_key: string | null })[];
   const page = rows.slice(0, PATIENTS_PAGE);
   const last = page[page.length - 1];
   return {

@@ -100,8 +100,9 @@ interface NoteRow {
 }
 
 /** A patient's notes, pinned first, newest first; `q` finds text in them. */
-export async function patientNotes(db: Knex, therapistId: string, patientId: string, options: { q?: string | undefined; pinnedOnly?: boolean } = {}) {
+export async function patientNotes(db: Knex, therapistId: string, patientId: string, options: { q?: string | undefined; pinnedOnly?: boolean; noteId?: string } = {}) {
   const query = db('read.patient_notes').where({ patient_id: patientId, therapist_id: therapistId });
+  if (options.noteId) void query.where({ id: options.noteId });
   if (options.q) void query.whereILike('content', `%${options.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
   if (options.pinnedOnly) void query.where({ pinned: true });
   const rows = (await query.orderBy([{ column: 'pinned', order: 'desc' }, { column: 'created_at', order: 'desc' }, { column: 'id' }])) as NoteRow[];

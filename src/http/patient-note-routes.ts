@@ -16,7 +16,7 @@ const noteParams = patientParams.extend({ noteId: uuidParam('Must be a note id (
  * patients router (whose authentication and rate limit they share).
  */
 export function addPatientNoteRoutes(router: Router, services: Services): void {
-  const noteOf = async (therapistId: string, patientId: string, noteId: string) => (await patientNotes(services.db, therapistId, patientId)).find((n) => n.id === noteId);
+  const noteOf = async (therapistId: string, patientId: string, noteId: string) => (await patientNotes(services.db, therapistId, patientId, { noteId }))[0];
 
   router.get('/api/patients/:id/notes', async (req, res) => {
     const { therapistId } = therapistCaller(res);
