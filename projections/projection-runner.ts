@@ -4,6 +4,9 @@ import { comparePositions, START, type EventStore, type LogPosition, type Record
 import { describeError } from '../infra/logging/safe-error.js';
 import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
 import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
+import { statusOf, type ProjectionStatus } from './projection-status.js';
+
+export type { ProjectionStatus } from './projection-status.js';
 
 /** A projection that sees none of its events writes its checkpoint at least this often. */
 const LAZY_CHECKPOINT_EVENTS = 10_000;
@@ -18,19 +21,6 @@ class CheckpointMovedBack extends Error {
   constructor(readonly names: readonly string[] = []) {
     super(`Checkpoint reset elsewhere: ${names.join(', ')}`);
   }
-}
-
-export interface ProjectionStatus {
-  readonly name: string;
-  readonly status: 'starting' | 'running' | 'failed' | 'stopped';
-  /** This process runs it; otherwise the figures are its stored checkpoint's (another process runs it, or none). */
-  readonly runsHere: boolean;
-  readonly position: { readonly commit: string; readonly prepare: string };
-  readonly eventsHandled: number;
-  /** How far the head of the log is ahead (PostgreSQL: events; EventStoreDB: log bytes); 0 when caught up. */
-  readonly lag: number;
-  /** Why it failed, for ops (the CLI): what and where, never the values involved (see safeError). */
-  readonly error: string | null;
 }
 
 interface Running {
@@ -108,14 +98,10 @@ export class ProjectionRunner {
    */
   async status(): Promise<ProjectionStatus[]> {
     const head = await this.deps.store.headPosition();
-    const lagOf = (position: LogPosition) => (comparePositions(position, head) >= 0 ? 0 : Number(head.prepare - (position.prepare < 0n ? 0n : position.prepare)));
-    const text = (p: LogPosition) => ({ commit: p.commit.toString(), prepare: p.prepare.toString() });
     return Promise.all(
-      this.deps.projections.map(async ({ name }): Promise<ProjectionStatus> => {
-        const r = this.running.get(name);
-        if (r) return { name, status: r.status, runsHere: true, position: text(r.position), eventsHandled: r.eventsHandled, lag: lagOf(r.position), error: r.error };
-        const stored = await readCheckpoint(this.deps.db, name);
-        return { name, status: stored.status === 'failed' ? 'failed' : 'stopped', runsHere: false, position: text(stored.position), eventsHandled: stored.eventsHandled, lag: lagOf(stored.position), error: stored.lastError };
+      this.deps.projections.map(async ({ name }) => {
+        const running = this.running.get(name);
+        return running ? statusOf(name, running, head, true) : statusOf(name, await readCheckpoint(this.deps.db, name), head, false);
       }),
     );
   }
