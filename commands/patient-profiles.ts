@@ -5,6 +5,7 @@ import type { PatientProfile } from '../domain/shared/personal-data.js';
 import type { BlindIndexes } from '../infra/crypto/key-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
+import { findByIdentity, identityRows } from './patient-identities.js';
 import { livePatientStream } from './patient-notes.js';
 
 /**
@@ -47,12 +48,6 @@ export async function updatePatientProfile(ctx: CommandContext, therapistId: str
   return { patientId, position: result.position };
 }
 
-function identityRows(therapistId: string, patientId: string, indexes: BlindIndexes, withEmail: boolean) {
-  const rows = [{ therapist_id: therapistId, kind: 'phone', value: indexes.phone, patient_id: patientId }];
-  if (withEmail) rows.push({ therapist_id: therapistId, kind: 'email', value: indexes.email, patient_id: patientId });
-  return rows;
-}
-
 async function reserve(ctx: CommandContext, therapistId: string, patientId: string, indexes: BlindIndexes, withEmail: boolean): Promise<void> {
   const taken = await otherPatientWith(ctx, therapistId, patientId, indexes, withEmail);
   if (taken) throw new Conflict('patient_already_registered', `One of your patients already has this ${taken.kind}`, { field: taken.kind, patientId: taken.patientId });
@@ -66,15 +61,7 @@ async function reserve(ctx: CommandContext, therapistId: string, patientId: stri
   }
 }
 
+/** One of the therapist's other patients with this phone (first) or e-mail: the field it holds, and whose. */
 async function otherPatientWith(ctx: CommandContext, therapistId: string, patientId: string, indexes: BlindIndexes, withEmail: boolean) {
-  const rows = (await ctx.db('app.patient_identities')
-    .select('kind', 'patient_id')
-    .where({ therapist_id: therapistId })
-    .whereNot({ patient_id: patientId })
-    .where((q) => {
-      void q.where({ kind: 'phone', value: indexes.phone });
-      if (withEmail) void q.orWhere({ kind: 'email', value: indexes.email });
-    })) as { kind: 'phone' | 'email'; patient_id: string }[];
-  const row = rows.find((r) => r.kind === 'phone') ?? rows[0];
-  return row ? { kind: row.kind, patientId: row.patient_id } : undefined;
+  return findByIdentity(ctx.db, therapistId, indexes, { withEmail, except: patientId });
 }

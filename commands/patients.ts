@@ -7,6 +7,7 @@ import type { BlindIndexes } from '../infra/crypto/key-store.js';
 import type { LogPosition } from '../infra/event-store/event-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
+import { findByIdentity, identityRows } from './patient-identities.js';
 
 /** Who a booking being confirmed belongs to: an existing patient (and how they were recognised), or a new one. */
 export interface PatientResolution {
@@ -30,16 +31,13 @@ export async function resolvePatient(ctx: CommandContext, therapistId: string, b
   const found = await findPatient(ctx.db, therapistId, indexes);
   if (found) return { ...found, indexes, reserved: false };
   const candidate = randomUUID();
-  const reserved = await ctx.db('app.patient_identities')
-    .insert({ therapist_id: therapistId, kind: 'phone', value: indexes.phone, patient_id: candidate })
-    .onConflict(['therapist_id', 'kind', 'value'])
-    .ignore()
-    .returning('patient_id');
+  const [phoneRow, emailRow] = identityRows(therapistId, candidate, indexes);
+  const reserved = await ctx.db('app.patient_identities').insert(phoneRow).onConflict(['therapist_id', 'kind', 'value']).ignore().returning('patient_id');
   if (reserved.length === 0) {
     const winner = await findPatient(ctx.db, therapistId, indexes);
     if (winner) return { ...winner, indexes, reserved: false };
   }
-  await ctx.db('app.patient_identities').insert({ therapist_id: therapistId, kind: 'email', value: indexes.email, patient_id: candidate }).onConflict(['therapist_id', 'kind', 'value']).ignore();
+  await ctx.db('app.patient_identities').insert(emailRow).onConflict(['therapist_id', 'kind', 'value']).ignore();
   return { patientId: candidate, matchedBy: null, indexes, reserved: true };
 }
 
@@ -72,8 +70,7 @@ export async function recordPatientOfBooking(ctx: CommandContext, therapistId: s
   );
   if (resolution.indexes) {
     // A new phone or e-mail the booking brought finds this patient too from now on (BR-PP-003).
-    const rows = [{ kind: 'phone', value: resolution.indexes.phone }, { kind: 'email', value: resolution.indexes.email }].map((r) => ({ ...r, therapist_id: therapistId, patient_id: resolution.patientId }));
-    await ctx.db('app.patient_identities').insert(rows).onConflict(['therapist_id', 'kind', 'value']).ignore();
+    await ctx.db('app.patient_identities').insert(identityRows(therapistId, resolution.patientId, resolution.indexes)).onConflict(['therapist_id', 'kind', 'value']).ignore();
   }
   return linked.position ?? registered.position;
 }
@@ -100,12 +97,6 @@ export async function forgetPatient(ctx: CommandContext, therapistId: string, pa
 }
 
 async function findPatient(db: Knex, therapistId: string, indexes: BlindIndexes): Promise<{ patientId: string; matchedBy: 'phone' | 'email' } | undefined> {
-  const rows = await db<{ kind: string; patient_id: string }>('app.patient_identities')
-    .select('kind', 'patient_id')
-    .where('therapist_id', therapistId)
-    .whereRaw('(kind, value) IN ((?, ?), (?, ?))', ['phone', indexes.phone, 'email', indexes.email]);
-  const byPhone = rows.find((r) => r.kind === 'phone');
-  if (byPhone) return { patientId: byPhone.patient_id, matchedBy: 'phone' };
-  const byEmail = rows.find((r) => r.kind === 'email');
-  return byEmail ? { patientId: byEmail.patient_id, matchedBy: 'email' } : undefined;
+  const found = await findByIdentity(db, therapistId, indexes);
+  return found ? { patientId: found.patientId, matchedBy: found.kind } : undefined;
 }
