@@ -2,7 +2,7 @@ import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
 import { bookingContact, textContent, type BookingContact } from '../domain/shared/personal-data.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
-import type { PersonalDataOpener } from './contact-opener.js';
+import type { PersonalDataOpener } from './personal-data-opener.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
@@ -23,9 +23,7 @@ const HANDLES = [
 type Handled = Exclude<(typeof HANDLES)[number], 'PatientForgotten'>;
 
 /** What a forgotten person's booking rows keep of them: nothing but the flag. */
-const FORGOTTEN = { patient_name: null, patient_email: null, patient_phone: null, reason_for_consultation: null, patient_forgotten: true } as const;
-/** Cleared too when the person is forgotten (a later rebuild cannot open it either). */
-const FORGOTTEN_REASON = { cancellation_reason: null } as const;
+const FORGOTTEN = { patient_name: null, patient_email: null, patient_phone: null, reason_for_consultation: null, cancellation_reason: null, patient_forgotten: true } as const;
 
 /**
  * read.booking_requests and read.sessions: the therapist's pipeline and agenda. Writes are keyed by
@@ -66,7 +64,7 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
         await trx('read.booking_requests')
           .whereIn('patient_id', forgotten.map((f) => f.patientId))
           .orWhereIn('id', forgotten.flatMap((f) => f.bookingIds))
-          .update({ ...FORGOTTEN, ...FORGOTTEN_REASON });
+          .update(FORGOTTEN);
       }
     },
   };

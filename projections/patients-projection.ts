@@ -1,7 +1,7 @@
 import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
 import { bookingContact, patientProfile, type PatientProfile, type Sealed, type SealedContact } from '../domain/shared/personal-data.js';
-import type { PersonalDataOpener } from './contact-opener.js';
+import type { PersonalDataOpener } from './personal-data-opener.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 

@@ -2,7 +2,7 @@ import type { DomainEvent } from '../domain/shared/decider.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import type { RecordedEvent } from '../infra/event-store/event-store.js';
-import type { PersonalDataOpener } from './contact-opener.js';
+import type { PersonalDataOpener } from './personal-data-opener.js';
 import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
 import { bookingsProjection } from './bookings-projection.js';
