@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseLocalDate } from '../../domain/availability/time.js';
 import { e164Phone, patientEmail } from './booking-input.js';
-import { cleanText } from './text.js';
+import { cleanText, uuidParam } from './text.js';
 
 const optionalText = (max: number) => cleanText(max).nullable().default(null);
 
@@ -73,3 +73,7 @@ export const historyQuery = z
     format: z.enum(['json', 'csv'], 'Must be json or csv').optional(),
   })
   .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: 'Must not be before from' });
+
+/** `/api/patients/:id…` path parameters. */
+export const patientParams = z.object({ id: uuidParam('Must be a patient id (UUID)') });
+export const noteParams = patientParams.extend({ noteId: uuidParam('Must be a note id (UUID)') });

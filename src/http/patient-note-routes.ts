@@ -1,15 +1,11 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import { addPatientNote, deletePatientNote, editPatientNote, pinPatientNote, setPatientPreferences } from '../../commands/patient-notes.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { patientNotes, patientPreferencesOf, patientProfile } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
-import { noteBody, noteEditBody, notesQuery, preferencesBody } from './patient-input.js';
-import { uuidParam } from './text.js';
+import { noteBody, noteEditBody, noteParams, notesQuery, patientParams, preferencesBody } from './patient-input.js';
 
-const patientParams = z.object({ id: uuidParam('Must be a patient id (UUID)') });
-const noteParams = patientParams.extend({ noteId: uuidParam('Must be a note id (UUID)') });
 
 /**
  * A patient's administrative notes and preferences (BR-PP-001: never clinical content), on the

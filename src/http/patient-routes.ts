@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { registerPatient, updatePatientProfile } from '../../commands/patient-profiles.js';
 import { forgetPatient } from '../../commands/patients.js';
 import { requireTherapist } from '../../infra/http/auth.js';
@@ -10,13 +9,11 @@ import { patientNotes, patientPreferencesOf, patientProfile, patientStatistics, 
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
 import { addPatientNoteRoutes } from './patient-note-routes.js';
-import { historyQuery, patientProfileBody, patientSearchQuery } from './patient-input.js';
+import { historyQuery, patientParams, patientProfileBody, patientSearchQuery } from './patient-input.js';
 import { toCsv } from '../../infra/http/csv.js';
 import { patientHistory, patientHistoryAll } from '../../queries/patient-history.js';
 import { rateLimits } from './rate-limits.js';
-import { uuidParam } from './text.js';
 
-const idParams = z.object({ id: uuidParam('Must be a patient id (UUID)') });
 
 /** The therapist's patients (spec Appendix D, "Patient Management"): profiles, search, forgetting. */
 export function patientRoutes(services: Services): Router {
@@ -46,7 +43,7 @@ export function patientRoutes(services: Services): Router {
 
   router.get('/api/patients/:id', async (req, res) => {
     const { therapistId } = therapistCaller(res);
-    const { id } = parseQuery(idParams, req.params);
+    const { id } = parseQuery(patientParams, req.params);
     const profile = await profileOf(therapistId, id);
     const [statistics, upcoming, preferences, pinnedNotes] = await Promise.all([
       patientStatistics(services.db, id, now()),
@@ -59,7 +56,7 @@ export function patientRoutes(services: Services): Router {
 
   router.put('/api/patients/:id', async (req, res) => {
     const { therapistId, caller } = therapistCaller(res);
-    const { id } = parseQuery(idParams, req.params);
+    const { id } = parseQuery(patientParams, req.params);
     const profile = parseBody(patientProfileBody(now().toISOString().slice(0, 10)), req);
     const { position } = await updatePatientProfile(services, therapistId, id, profile, caller);
     await services.settle(position);
@@ -69,7 +66,7 @@ export function patientRoutes(services: Services): Router {
   // Every session and booking request of the patient, 50 a page; the whole of it as CSV (format=csv or Accept: text/csv).
   router.get('/api/patients/:id/history', async (req, res) => {
     const { therapistId } = therapistCaller(res);
-    const { id } = parseQuery(idParams, req.params);
+    const { id } = parseQuery(patientParams, req.params);
     const { page, format, ...filter } = parseQuery(historyQuery, req.query);
     const profile = await profileOf(therapistId, id);
     if (format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')) {
@@ -89,7 +86,7 @@ export function patientRoutes(services: Services): Router {
   // BR-PP-005, the right to be forgotten: the patient's data keys are destroyed; history stays.
   router.post('/api/patients/:id/forget', async (req, res) => {
     const { therapistId, caller } = therapistCaller(res);
-    const { id } = parseQuery(idParams, req.params);
+    const { id } = parseQuery(patientParams, req.params);
     const { position } = await forgetPatient(services, therapistId, id, caller);
     await services.settle(position);
     res.json(await profileOf(therapistId, id));
