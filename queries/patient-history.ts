@@ -67,17 +67,20 @@ const entryOf = (r: HistoryRow): HistoryEntry => ({
   bookingId: r.booking_id,
 });
 
+/** Newest first; a booking request before the session it became, at the same instant. */
+const NEWEST_FIRST = [{ column: 'h.starts_at', order: 'desc' }, { column: 'h.kind' }, { column: 'h.id' }] as const;
+
 export async function patientHistory(db: Knex, therapistId: string, patientId: string, filter: HistoryFilter, page: number) {
   const query = historyQuery(db, therapistId, patientId, filter);
   const [count, rows] = await Promise.all([
     query.clone().clearSelect().count<{ count: string }[]>('* as count').first(),
-    query.clone().select('h.*').orderBy([{ column: 'h.starts_at', order: 'desc' }, { column: 'h.kind' }, { column: 'h.id' }]).offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE) as Promise<HistoryRow[]>,
+    query.clone().select('h.*').orderBy([...NEWEST_FIRST]).offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE) as Promise<HistoryRow[]>,
   ]);
   return { entries: rows.map(entryOf), page, pageSize: HISTORY_PAGE, total: Number(count?.count ?? 0) };
 }
 
 /** The whole filtered history, for the CSV export. */
 export async function patientHistoryAll(db: Knex, therapistId: string, patientId: string, filter: HistoryFilter): Promise<HistoryEntry[]> {
-  const rows = (await historyQuery(db, therapistId, patientId, filter).select('h.*').orderBy([{ column: 'h.starts_at', order: 'desc' }, { column: 'h.kind' }, { column: 'h.id' }])) as HistoryRow[];
+  const rows = (await historyQuery(db, therapistId, patientId, filter).select('h.*').orderBy([...NEWEST_FIRST])) as HistoryRow[];
   return rows.map(entryOf);
 }
