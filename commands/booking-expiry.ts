@@ -19,6 +19,8 @@ export interface BookingTimes {
   readonly holdMinutes: number;
   readonly expirationMinutes: number;
   readonly paymentTimeoutMinutes: number;
+  /** A patient's token works until this many hours after their session ends. */
+  readonly patientLinkHours: number;
 }
 
 export async function expireBookingHold(ctx: CommandContext, therapistId: string, bookingId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, NotFound } from '../domain/shared/domain-error.js';
+import { DomainError, Forbidden, NotFound } from '../domain/shared/domain-error.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
@@ -143,6 +143,8 @@ export async function cancelBooking(
   reason: string | null,
   caller: Caller,
 ) {
+  // A token not made here for this booking is refused before its calendar is read.
+  if (by.kind === 'patient' && ctx.patientTokens.check(bookingId, by.token) === 'invalid') throw new Forbidden('The cancellation token does not match this booking');
   const result = await ctx.therapists.handle(
     therapistStream(therapistId),
     {
@@ -150,6 +152,7 @@ export async function cancelBooking(
       bookingId,
       by: by.kind,
       patientTokenHash: by.kind === 'patient' ? ctx.patientTokens.hashOf(by.token) : null,
+      patientLinkHours: ctx.bookingTimes.patientLinkHours,
       // Free text about the patient: sealed under the request's key, forgotten with it.
       reason: reason === null ? null : await ctx.keys.sealForBooking(therapistId, bookingId, { text: reason }),
       now: ctx.clock.now(),
@@ -167,6 +170,19 @@ export async function recordSessionOutcome(ctx: CommandContext, therapistId: str
   const result = await ctx.therapists.handle(stream, { type: 'RecordSessionOutcome', sessionId, outcome, reason: sealed, now: ctx.clock.now() }, metadataOf(caller));
   const session = requireRegistered(result.state).sessions[sessionId];
   return { session, position: result.position };
+}
+
+/** The therapist voids the patient's link to a booking (a link forwarded to the wrong person, say). */
+export async function revokePatientToken(ctx: CommandContext, therapistId: string, bookingId: string, caller: Caller) {
+  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'RevokePatientToken', bookingId, now: ctx.clock.now() }, metadataOf(caller));
+  return { booking: bookingIn(result.state, bookingId), position: result.position };
+}
+
+/** A new link for the patient; every earlier one stops working. The token is shown to the therapist once. */
+export async function reissuePatientToken(ctx: CommandContext, therapistId: string, bookingId: string, caller: Caller) {
+  const token = ctx.patientTokens.reissue(bookingId);
+  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'ReissuePatientToken', bookingId, patientTokenHash: ctx.patientTokens.hashOf(token), now: ctx.clock.now() }, metadataOf(caller));
+  return { booking: bookingIn(result.state, bookingId), token, position: result.position };
 }
 
 function bookingIn(state: Parameters<typeof requireRegistered>[0], bookingId: string): BookingInState {

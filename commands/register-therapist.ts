@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { Conflict } from '../domain/shared/domain-error.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import type { Actor } from '../infra/event-store/event-store.js';
-import { issueTherapistToken } from '../infra/http/auth.js';
+import { issueTherapistToken } from '../infra/auth/credentials.js';
 import type { CommandContext } from './command-context.js';
 
 export interface RegisterTherapistInput {
@@ -37,7 +37,7 @@ export async function registerTherapist(ctx: CommandContext, input: RegisterTher
     await ctx.db('app.therapist_slugs').where({ slug: input.slug, therapist_id: id }).delete();
     throw error;
   }
-  const token = await issueTherapistToken(ctx.db, id);
+  const { token } = await issueTherapistToken(ctx.db, id);
   return { id, slug: input.slug, token };
 }
 

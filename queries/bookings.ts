@@ -55,11 +55,10 @@ export interface PublicBookingStatus {
 }
 
 export async function publicBookingStatus(db: Knex, bookingId: string): Promise<PublicBookingStatus> {
-  const row = (await db('read.booking_requests as b')
-    .join('read.therapists as t', 't.id', 'b.therapist_id')
-    .select('b.*', 't.name as therapist_name', 't.slug as therapist_slug')
-    .where('b.id', bookingId)
-    .first()) as (BookingRow & { therapist_name: string; therapist_slug: string }) | undefined;
+  // A function of its own: the public role reads a booking by its id, and never lists bookings.
+  const row = (await db.select('*').from(db.raw('read.public_booking(?)', [bookingId])).first()) as
+    | (Pick<BookingRow, 'id' | 'therapist_id' | 'status' | 'requested_date' | 'requested_time' | 'starts_at' | 'ends_at' | 'duration_minutes' | 'price_at_booking' | 'currency' | 'payment_method' | 'hold_expires_at' | 'expires_at' | 'session_id'> & { therapist_name: string; therapist_slug: string })
+    | undefined;
   if (!row) throw new NotFound('booking', bookingId);
   return {
     id: row.id,
@@ -100,10 +99,9 @@ export async function therapistBookings(db: Knex, therapistId: string, filter: B
   if (filter.status) void base.where('status', filter.status);
   if (filter.from) void base.where('requested_date', '>=', filter.from);
   if (filter.to) void base.where('requested_date', '<=', filter.to);
-  const [countRow, rows] = await Promise.all([
-    base.clone().count<{ count: string }[]>('* as count').first(),
-    base.clone().orderBy([{ column: 'starts_at' }, { column: 'id' }]).offset((filter.page - 1) * filter.pageSize).limit(filter.pageSize) as Promise<BookingRow[]>,
-  ]);
+  // One after the other: a tenant's reads share one transaction's connection.
+  const countRow = await base.clone().count<{ count: string }[]>('* as count').first();
+  const rows = (await base.clone().orderBy([{ column: 'starts_at' }, { column: 'id' }]).offset((filter.page - 1) * filter.pageSize).limit(filter.pageSize)) as BookingRow[];
   return {
     bookings: rows.map((r) => ({
       id: r.id,

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { AvailabilityFacts, BookingPolicies, BusyInterval, ExceptionFact, RuleFact } from '../domain/availability/availability-types.js';
 import { formatLocalDate, MS_PER_DAY, parseLocalDate } from '../domain/availability/time.js';
 import { NotFound } from '../domain/shared/domain-error.js';
@@ -103,15 +104,19 @@ async function loadRangeFacts(pool: Queryable, therapistId: string, range: { sta
   const from = new Date((first - 2) * MS_PER_DAY).toISOString();
   const to = new Date((last + 3) * MS_PER_DAY).toISOString();
   const earliestStart = new Date((first - 3) * MS_PER_DAY).toISOString();
-  const [rules, exceptions, busy] = await Promise.all([
-    pool.query<{ day_of_week: number; start_time: string; end_time: string }>({ name: 'availability_rules', text: RULES, values: [therapistId] }),
-    pool.query<{ date: string; all_day: boolean; start_time: string | null; end_time: string | null; is_available: boolean }>({
+  const queries = [
+    () => pool.query<{ day_of_week: number; start_time: string; end_time: string }>({ name: 'availability_rules', text: RULES, values: [therapistId] }),
+    () => pool.query<{ date: string; all_day: boolean; start_time: string | null; end_time: string | null; is_available: boolean }>({
       name: 'availability_exceptions',
       text: EXCEPTIONS,
       values: [therapistId, formatLocalDate(first), formatLocalDate(last)],
     }),
-    pool.query<{ kind: string; starts_at: string; ends_at: string; expires_at: string | null }>({ name: 'availability_busy', text: BUSY, values: [therapistId, earliestStart, to, from] }),
-  ]);
+    () => pool.query<{ kind: string; starts_at: string; ends_at: string; expires_at: string | null }>({ name: 'availability_busy', text: BUSY, values: [therapistId, earliestStart, to, from] }),
+  ] as const;
+  // A pool runs them side by side; a tenant's transaction has one connection, so one after the other.
+  const [rules, exceptions, busy] = pool instanceof pg.Pool
+    ? await Promise.all([queries[0](), queries[1](), queries[2]()])
+    : [await queries[0](), await queries[1](), await queries[2]()];
   return {
     rules: rules.rows.map((r): RuleFact => ({ dayOfWeek: r.day_of_week, startTime: r.start_time, endTime: r.end_time })),
     exceptions: exceptions.rows.map((e): ExceptionFact => ({ date: e.date, allDay: e.all_day, startTime: e.start_time, endTime: e.end_time, isAvailable: e.is_available })),

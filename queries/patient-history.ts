@@ -72,10 +72,9 @@ const NEWEST_FIRST = [{ column: 'h.starts_at', order: 'desc' }, { column: 'h.kin
 
 export async function patientHistory(db: Knex, therapistId: string, patientId: string, filter: HistoryFilter, page: number) {
   const query = historyQuery(db, therapistId, patientId, filter);
-  const [count, rows] = await Promise.all([
-    query.clone().clearSelect().count<{ count: string }[]>('* as count').first(),
-    query.clone().select('h.*').orderBy([...NEWEST_FIRST]).offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE) as Promise<HistoryRow[]>,
-  ]);
+  // One after the other: a tenant's reads share one transaction's connection.
+  const count = await query.clone().clearSelect().count<{ count: string }[]>('* as count').first();
+  const rows = (await query.clone().select('h.*').orderBy([...NEWEST_FIRST]).offset((page - 1) * HISTORY_PAGE).limit(HISTORY_PAGE)) as HistoryRow[];
   return { entries: rows.map(entryOf), page, pageSize: HISTORY_PAGE, total: Number(count?.count ?? 0) };
 }
 

@@ -1,5 +1,13 @@
 import type { Knex } from 'knex';
+import { NotFound } from '../domain/shared/domain-error.js';
 import type { AvailabilityException, AvailabilityRule } from '../domain/availability/availability-types.js';
+
+/** The time zone the therapist's calendar is kept in. */
+export async function therapistTimezone(db: Knex, therapistId: string): Promise<string> {
+  const row = await db<{ timezone: string }>('read.booking_policies').select('timezone').where('therapist_id', therapistId).first();
+  if (!row) throw new NotFound('therapist', therapistId);
+  return row.timezone;
+}
 
 /** The weekly schedule, by day then start. */
 export async function weeklyRules(db: Knex, therapistId: string): Promise<{ id: string; dayOfWeek: number; startTime: string; endTime: string }[]> {

@@ -7,9 +7,16 @@ import { createLogger } from '../infra/logging/logger.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createServices, StartupError, type Services } from './services.js';
 import { therapistInput } from './therapist-input.js';
+import { analystUrl, auditorTokenCommand, CliInputError, therapistTokenCommand } from './cli-access.js';
 
 const USAGE = `Usage:
   npm run cli -- therapist create --name <name> --slug <slug> --email <email> [--timezone <IANA zone>] [--price <ARS>]
+  npm run cli -- therapist token create --therapist <id|slug> [--label <label>] [--expires <ISO instant>]
+  npm run cli -- therapist token list --therapist <id|slug>
+  npm run cli -- therapist token revoke|rotate <token id> [--expires <ISO instant>]
+  npm run cli -- auditor token create --name <name> [--therapist <id|slug>] [--expires <ISO instant>]
+  npm run cli -- auditor token list | revoke <token id>
+  npm run cli -- analyst url
   npm run cli -- projections status
   npm run cli -- projections rebuild <name>`;
 
@@ -23,6 +30,12 @@ async function run(argv: readonly string[]): Promise<unknown> {
   const services = await createServices(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'warn'), background: false });
   try {
     if (group === 'therapist' && action === 'create') return await createTherapist(services, rest);
+    const [subAction, ...subArgs] = rest;
+    const tokens = group === 'therapist' && action === 'token' ? await therapistTokenCommand(services, subAction, subArgs)
+      : group === 'auditor' && action === 'token' ? await auditorTokenCommand(services, subAction, subArgs)
+      : undefined;
+    if (tokens !== undefined) return tokens;
+    if (group === 'analyst' && action === 'url') return await analystUrl(services);
     if (group === 'projections' && action === 'status') return await services.projections.status();
     if (background && rest[0]) {
       // Replays to the head before exiting, so the read model is whole again when the command returns
@@ -64,7 +77,7 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    const known = error instanceof ConfigError || error instanceof StartupError || error instanceof DomainError || error instanceof InputError || error instanceof z.ZodError || (error instanceof TypeError && 'code' in error);
+    const known = error instanceof ConfigError || error instanceof CliInputError || error instanceof StartupError || error instanceof DomainError || error instanceof InputError || error instanceof z.ZodError || (error instanceof TypeError && 'code' in error);
     const message = known && error instanceof Error ? error.message : `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`${JSON.stringify({ error: message, ...(error instanceof InputError ? { issues: error.issues } : {}) })}\n`);
     process.exit(1);

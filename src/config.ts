@@ -3,6 +3,7 @@ import { isKey, KEY_FORMAT } from '../infra/crypto/master-key.js';
 import path from 'node:path';
 import { isValidTimeZone } from '../domain/availability/time.js';
 import { z } from 'zod';
+import { parsePatientTokenKeys } from '../commands/patient-tokens.js';
 
 /**
  * Everything the service reads from the environment, validated once at start. Unset external
@@ -42,6 +43,22 @@ const trustProxy = z
   )
   .transform((value): boolean | number | string => (value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value.split(',').map((e) => e.trim()).join(',')));
 
+const PATIENT_TOKEN_KEY_FORMAT = 'must be keyId:secret[,keyId:secret…] (key ids of letters, digits and dashes; secrets of at least 32 characters, e.g. from: openssl rand -base64 32)';
+
+function isPatientTokenKeyRing(value: string): boolean {
+  const keys = parsePatientTokenKeys(value);
+  return keys.length > 0 && keys.every((k) => /^[A-Za-z0-9-]{1,32}$/.test(k.id) && k.secret.length >= 32) && new Set(keys.map((k) => k.id)).size === keys.length;
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const parsed = new URL(value);
+    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && parsed.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 const positiveInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -56,6 +73,12 @@ const environment = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   // 32 bytes, base64: wraps every data key. Unset: a generated one kept in DATA_DIR/secrets.
   DATA_ENCRYPTION_KEY: z.string().trim().refine(isKey, KEY_FORMAT).optional(),
+  // Keys patient tokens are signed with: `keyId:secret[,keyId:secret…]`, the first signs (see patient-tokens.ts). Unset: generated in DATA_DIR/secrets.
+  PATIENT_TOKEN_SECRET: z.string().trim().refine(isPatientTokenKeyRing, PATIENT_TOKEN_KEY_FORMAT).optional(),
+  // A patient's link stops working this long after the session ends.
+  PATIENT_TOKEN_HOURS_AFTER_SESSION: positiveInt(1, 24 * 365).default(24),
+  // Origins (scheme://host[:port]) whose browsers may call the API: the public portal and the dashboard.
+  CORS_ORIGINS: z.string().trim().refine((value) => value.split(',').every((o) => isOrigin(o.trim())), 'must be a comma-separated list of origins such as https://app.psicopay.com.ar').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEFAULT_TIMEZONE: z
     .string()
@@ -106,9 +129,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     mongodbUrl: e.MONGODB_URL,
     redisUrl: e.REDIS_URL,
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY,
+    patientTokenSecret: e.PATIENT_TOKEN_SECRET,
+    corsOrigins: e.CORS_ORIGINS ? e.CORS_ORIGINS.split(',').map((o) => o.trim()) : [],
     logLevel: e.LOG_LEVEL,
     defaultTimezone: e.DEFAULT_TIMEZONE,
-    booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES, paymentTimeoutMinutes: e.BOOKING_PAYMENT_TIMEOUT_HOURS * 60 },
+    booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES, paymentTimeoutMinutes: e.BOOKING_PAYMENT_TIMEOUT_HOURS * 60, patientLinkHours: e.PATIENT_TOKEN_HOURS_AFTER_SESSION },
     cache: { availabilityTtlSeconds: e.REDIS_TTL_AVAILABILITY, availabilityEnabled: e.AVAILABILITY_CACHE_ENABLED },
     databasePoolMax: e.DATABASE_CONNECTION_POOL_MAX,
     seedDemoTherapist: e.SEED_DEMO_THERAPIST,

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { expireBooking, expireBookingHold, noExpiryScheduler, sweepBookingDeadlines, type ExpiryScheduler } from '../commands/booking-expiry.js';
 import { CommandHandler } from '../commands/command-handler.js';
-import { PatientTokens } from '../commands/patient-tokens.js';
+import { parsePatientTokenKeys, PatientTokens } from '../commands/patient-tokens.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { patientDecider } from '../domain/patient/patient-decider.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
@@ -17,10 +18,11 @@ import type { EventStore, LogPosition } from '../infra/event-store/event-store.j
 import { PostgresEventStore } from '../infra/event-store/postgres-event-store.js';
 import { KeyStore } from '../infra/crypto/key-store.js';
 import { purgeExpiredKeys } from '../infra/http/idempotency.js';
-import { loadMasterKey } from '../infra/crypto/master-key.js';
+import { generatedSecret, loadMasterKey } from '../infra/crypto/master-key.js';
 import { createLogger } from '../infra/logging/logger.js';
 import type { EmbeddedDatabase } from '../infra/postgres/embedded-postgres.js';
 import { createKnex, migrateToLatest } from '../infra/postgres/knex.js';
+import { ReadAccess } from '../infra/postgres/read-access.js';
 import { PostgresSnapshotStore } from '../infra/postgres/postgres-snapshot-store.js';
 import { defineBookingJobs } from '../infra/scheduler/booking-jobs.js';
 import type { Scheduler } from '../infra/scheduler/scheduler.js';
@@ -42,7 +44,9 @@ export interface Services extends CommandContext {
   readonly scheduler: Scheduler | undefined;
   readonly cache: Cache;
   readonly rateLimiter: RateLimiter;
+  /** The public's availability query (prepared statements on the public role's pool). */
   readonly availabilityQuery: AvailabilityQueryDeps;
+  readonly reads: ReadAccess;
   /**
    * Waits (briefly) until this process's projections reflect `position`, so a therapist who just
    * changed something reads it back. Without local projections, or past the wait, it returns anyway.
@@ -123,10 +127,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const rateLimiter: RateLimiter = redis ? new (await import('../infra/rate-limit/redis-rate-limiter.js')).RedisRateLimiter(redis) : new MemoryRateLimiter();
     cleanups.push(() => rateLimiter.close());
 
-    // The availability head query runs on every request: plain pg, prepared, without knex's overhead.
-    const readPool = new pg.Pool({ connectionString: databaseUrl, max: READ_POOL_MAX, application_name: 'psicopay-reads' });
-    readPool.on('error', (error) => logger.warn({ err: error }, 'read pool connection dropped'));
-    cleanups.push(() => readPool.end());
+    // Read models are read as the API's roles, never as their owner (row-level security by tenant).
+    const reads = new ReadAccess({ url: databaseUrl, logger, poolMax: READ_POOL_MAX });
+    cleanups.push(() => reads.close());
 
     const clock = options.clock ?? systemClock;
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec, {
@@ -158,7 +161,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const scheduler = background && config.schedulerEnabled
       ? await (await import('../infra/scheduler/scheduler.js')).Scheduler.create({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })
       : undefined;
-    const patientTokens = await step('load the patient token secret', () => PatientTokens.load(db));
+    if (!config.patientTokenSecret && config.databaseUrl) {
+      throw new StartupError('PATIENT_TOKEN_SECRET must be set when DATABASE_URL is: every process must sign and check patient tokens with the same keys (e.g. k1:$(openssl rand -base64 32))');
+    }
+    const patientTokens = new PatientTokens(
+      parsePatientTokenKeys(config.patientTokenSecret ?? generatedSecret(config.dataDir, 'patient-token.keys', () => `k1:${randomBytes(32).toString('base64url')}`).value),
+    );
     // Jobs run against `services`, which exists by the time the scheduler starts below.
     const expiry: ExpiryScheduler = scheduler
       ? defineBookingJobs(scheduler, {
@@ -187,12 +195,13 @@ export async function createServices(config: Config, options: ServiceOptions = {
       clock,
       cache,
       rateLimiter,
+      reads,
       patientTokens,
       keys,
       bookingTimes: config.booking,
       expiry,
       onBackgroundError: (error, what) => logger.warn({ err: error }, what),
-      availabilityQuery: { pool: readPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
+      availabilityQuery: { pool: reads.publicPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
       settle: async (position) => {
         if (!projectionsLocal || !position) return;
         await runner.waitFor(position, { timeoutMs: SETTLE_TIMEOUT_MS }).catch(() => undefined);

@@ -99,8 +99,11 @@ export function decideConfirmBooking(command: ConfirmBooking, state: TherapistSt
 export function decideCancelBooking(command: CancelBooking, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
   const booking = findBooking(therapist, command.bookingId);
-  if (command.by === 'patient' && command.patientTokenHash !== booking.patientTokenHash) {
+  if (command.by === 'patient' && (booking.patientTokenHash === null || command.patientTokenHash !== booking.patientTokenHash)) {
     throw new Forbidden('The cancellation token does not match this booking');
+  }
+  if (command.by === 'patient' && command.now.getTime() > Date.parse(booking.endsAt) + command.patientLinkHours * 3_600_000) {
+    throw new Forbidden('The booking link has expired: the therapist can send a new one');
   }
   if (booking.status === 'cancelled' || booking.status === 'expired') {
     throw new Conflict(`booking_${booking.status}`, `This booking is already ${booking.status}`, { bookingId: booking.bookingId });

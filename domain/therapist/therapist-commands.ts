@@ -16,7 +16,24 @@ export type TherapistCommand =
   | CancelBooking
   | ExpireBookingHold
   | ExpireBooking
-  | RecordSessionOutcome;
+  | RecordSessionOutcome
+  | RevokePatientToken
+  | ReissuePatientToken;
+
+/** The therapist voids the patient's link to a booking. */
+export interface RevokePatientToken {
+  readonly type: 'RevokePatientToken';
+  readonly bookingId: string;
+  readonly now: Date;
+}
+
+/** The therapist hands the patient a new link; the caller made the token and gives its hash. */
+export interface ReissuePatientToken {
+  readonly type: 'ReissuePatientToken';
+  readonly bookingId: string;
+  readonly patientTokenHash: string;
+  readonly now: Date;
+}
 
 export interface RegisterTherapist {
   readonly type: 'RegisterTherapist';
@@ -97,6 +114,8 @@ export interface CancelBooking {
   readonly by: 'patient' | 'therapist';
   /** The patient proves who they are with the token handed out at booking (its hash here). */
   readonly patientTokenHash: string | null;
+  /** A patient's token works until this many hours after the session ends (PATIENT_TOKEN_HOURS_AFTER_SESSION). */
+  readonly patientLinkHours: number;
   /** Sealed by the caller: free text about the patient. */
   readonly reason: Sealed | null;
   readonly now: Date;

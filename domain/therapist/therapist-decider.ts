@@ -2,6 +2,7 @@ import { assertNever, type Decider } from '../shared/decider.js';
 import { decideAddAvailabilityException, decideChangeBookingPolicies, decideDefineAvailability, decideRemoveAvailabilityException, decideRemoveAvailabilityRule } from './decide-availability.js';
 import { decideCancelBooking, decideConfirmBooking, decideRequestBooking } from './decide-booking.js';
 import { decideExpireBooking, decideExpireBookingHold } from './decide-expiry.js';
+import { decideReissuePatientToken, decideRevokePatientToken } from './decide-patient-access.js';
 import { decideStartPayment } from './decide-payment.js';
 import { decideRegisterTherapist } from './decide-profile.js';
 import { decideRecordSessionOutcome } from './decide-session.js';
@@ -38,6 +39,10 @@ function decide(command: TherapistCommand, state: TherapistState): readonly Ther
       return decideExpireBooking(command, state);
     case 'RecordSessionOutcome':
       return decideRecordSessionOutcome(command, state);
+    case 'RevokePatientToken':
+      return decideRevokePatientToken(command, state);
+    case 'ReissuePatientToken':
+      return decideReissuePatientToken(command, state);
     default:
       return assertNever(command);
   }

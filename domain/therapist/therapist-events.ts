@@ -27,6 +27,7 @@ import {
   type LatePaymentReceived,
   type PaymentStarted,
 } from './events/booking-events.js';
+import { patientTokenReissued, patientTokenRevoked, type PatientTokenReissued, type PatientTokenRevoked } from './events/patient-access-events.js';
 import { therapistRegistered, type TherapistRegistered } from './events/profile-events.js';
 import {
   sessionCancelled,
@@ -41,6 +42,7 @@ import {
 
 export type * from './events/availability-events.js';
 export type * from './events/booking-events.js';
+export type * from './events/patient-access-events.js';
 export type * from './events/profile-events.js';
 export type * from './events/session-events.js';
 
@@ -62,7 +64,9 @@ export type TherapistEvent =
   | LatePaymentReceived
   | SessionCompleted
   | SessionMarkedNoShow
-  | SessionCancelled;
+  | SessionCancelled
+  | PatientTokenRevoked
+  | PatientTokenReissued;
 
 export type TherapistEventType = TherapistEvent['type'];
 
@@ -84,6 +88,8 @@ export const therapistEventDefinitions = [
   sessionCompleted,
   sessionMarkedNoShow,
   sessionCancelled,
+  patientTokenRevoked,
+  patientTokenReissued,
 ] as const satisfies readonly EventDefinition<TherapistEventType>[];
 
 export const therapistEventCodec = new EventCodec<TherapistEvent>(therapistEventDefinitions);

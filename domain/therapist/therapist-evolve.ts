@@ -96,6 +96,10 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
       return setSessionStatus(s, event.data.sessionId, 'no_show');
     case 'SessionCancelled':
       return setSessionStatus(s, event.data.sessionId, 'cancelled');
+    case 'PatientTokenRevoked':
+      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, patientTokenHash: null }));
+    case 'PatientTokenReissued':
+      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, patientTokenHash: event.data.patientTokenHash }));
     default:
       return assertNever(event);
   }

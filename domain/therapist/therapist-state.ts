@@ -46,7 +46,8 @@ export interface BookingInState {
   readonly paymentExpiresAt: string | null;
   /** Sealed (ciphertext and key id only): what registers the patient on confirmation. */
   readonly contact: SealedContact;
-  readonly patientTokenHash: string;
+  /** null once the therapist revoked the patient's link (until a new one is issued). */
+  readonly patientTokenHash: string | null;
   readonly sessionId: string | null;
 }
 

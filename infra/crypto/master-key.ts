@@ -9,18 +9,27 @@ import path from 'node:path';
  */
 export function loadMasterKey(configured: string | undefined, dataDir: string): Buffer {
   if (configured) return decodeKey(configured, 'DATA_ENCRYPTION_KEY');
-  const file = path.join(dataDir, 'secrets', 'data-encryption.key');
+  const { file, value } = generatedSecret(dataDir, 'data-encryption.key', () => randomBytes(32).toString('base64'));
+  return decodeKey(value, file);
+}
+
+/**
+ * A secret generated once and kept in DATA_DIR/secrets (readable by its owner only), for the
+ * embedded defaults: never in the database, where the analysts' role and backups reach.
+ */
+export function generatedSecret(dataDir: string, name: string, generate: () => string): { file: string; value: string } {
+  const file = path.join(dataDir, 'secrets', name);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    // `wx`: two processes starting at once on one data folder must not each write their own key.
+    // `wx`: two processes starting at once on one data folder must not each write their own secret.
     try {
-      writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(file, `${generate()}\n`, { mode: 0o600, flag: 'wx' });
     } catch (error) {
       if (!(error instanceof Error && 'code' in error && error.code === 'EEXIST')) throw error;
     }
   }
   chmodSync(file, 0o600);
-  return decodeKey(readFileSync(file, 'utf8').trim(), file);
+  return { file, value: readFileSync(file, 'utf8').trim() };
 }
 
 export const KEY_FORMAT = 'must be 32 bytes in base64 (e.g. from: openssl rand -base64 32)';

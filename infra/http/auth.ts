@@ -1,36 +1,44 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import type { Knex } from 'knex';
-import { Unauthorized } from '../../domain/shared/domain-error.js';
+import { Forbidden, Unauthorized } from '../../domain/shared/domain-error.js';
+import { auditorOfToken, type Auditor } from '../auth/auditor-credentials.js';
+import { therapistOfToken, TOKEN_PREFIX } from '../auth/credentials.js';
+import type { Clock } from '../clock.js';
 
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+function bearerOf(header: string | undefined, who: string): string {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  if (!match?.[1]) throw new Unauthorized(`A${who === 'auditor' ? 'n' : ''} ${who} bearer token is required`);
+  return match[1];
 }
 
-/** 256 random bits, URL-safe: unguessable, so storing a plain sha256 of it is enough. */
-export function newToken(prefix: string): string {
-  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+/** Refuses at once a live token of the other role: the answer says which token this route wants. */
+function refuseOtherRole(token: string, wanted: keyof typeof TOKEN_PREFIX): void {
+  for (const [role, prefix] of Object.entries(TOKEN_PREFIX)) {
+    if (role !== wanted && token.startsWith(`${prefix}_`)) throw new Forbidden(`This route takes a${wanted === 'auditor' ? 'n' : ''} ${wanted} token, not a${role === 'auditor' ? 'n' : ''} ${role}'s`);
+  }
 }
 
-export async function issueTherapistToken(db: Knex, therapistId: string, label = 'default'): Promise<string> {
-  const token = newToken('tk');
-  await db('app.therapist_credentials').insert({ token_hash: hashToken(token), therapist_id: therapistId, label });
-  return token;
-}
-
-/** Authenticates `Authorization: Bearer <token>` as a therapist; sets res.locals.therapistId. */
-export function requireTherapist(db: Knex): RequestHandler {
+/** Authenticates `Authorization: Bearer <token>` as a therapist; sets res.locals.therapistId and credentialId. */
+export function requireTherapist(db: Knex, clock: Clock): RequestHandler {
   return async (req, res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new Unauthorized('A therapist bearer token is required');
-    const row = await db<{ therapist_id: string; token_hash: string; revoked_at: Date | null }>('app.therapist_credentials')
-      .select('therapist_id')
-      .where('token_hash', hashToken(match[1]))
-      .whereNull('revoked_at')
-      .first();
-    if (!row) throw new Unauthorized('The bearer token is not valid');
-    res.locals.therapistId = row.therapist_id;
+    const token = bearerOf(req.get('authorization'), 'therapist');
+    refuseOtherRole(token, 'therapist');
+    const found = await therapistOfToken(db, token, clock.now());
+    if (!found) throw new Unauthorized('The bearer token is not valid: unknown, revoked or expired');
+    res.locals.therapistId = found.therapistId;
+    res.locals.credentialId = found.credentialId;
+    next();
+  };
+}
+
+/** Authenticates an auditor's bearer token; sets res.locals.auditor. */
+export function requireAuditor(db: Knex, clock: Clock): RequestHandler {
+  return async (req, res, next) => {
+    const token = bearerOf(req.get('authorization'), 'auditor');
+    refuseOtherRole(token, 'auditor');
+    const auditor = await auditorOfToken(db, token, clock.now());
+    if (!auditor) throw new Unauthorized('The bearer token is not valid: unknown, revoked or expired');
+    res.locals.auditor = auditor;
     next();
   };
 }
@@ -39,4 +47,16 @@ export function therapistIdOf(res: Response): string {
   const id: unknown = res.locals.therapistId;
   if (typeof id !== 'string') throw new Unauthorized('A therapist bearer token is required');
   return id;
+}
+
+export function credentialIdOf(res: Response): string {
+  const id: unknown = res.locals.credentialId;
+  if (typeof id !== 'string') throw new Unauthorized('A therapist bearer token is required');
+  return id;
+}
+
+export function auditorOf(res: Response): Auditor {
+  const auditor = res.locals.auditor as Auditor | undefined;
+  if (!auditor) throw new Unauthorized('An auditor bearer token is required');
+  return auditor;
 }

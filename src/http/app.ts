@@ -9,6 +9,8 @@ import { patientRoutes } from './patient-routes.js';
 import { publicAvailabilityRoutes } from './public-availability-routes.js';
 import { publicBookingRoutes } from './public-booking-routes.js';
 import { therapistBookingRoutes } from './therapist-booking-routes.js';
+import { auditRoutes } from './audit-routes.js';
+import { tokenRoutes } from './token-routes.js';
 import { publicTherapistRoutes } from './public-therapist-routes.js';
 
 /** The HTTP face of the service: one express app, every error through problem+json. */
@@ -26,6 +28,8 @@ export function createHttpApp(services: Services): Express {
   app.use(publicBookingRoutes(services));
   app.use(therapistBookingRoutes(services));
   app.use(patientRoutes(services));
+  app.use(tokenRoutes(services));
+  app.use(auditRoutes(services));
   if (services.config.benchEndpoints) app.use(benchRoutes());
   app.use(notFoundRoute);
   app.use(problemMiddleware(services.logger));

@@ -7,7 +7,7 @@ import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { availabilityJson } from '../../queries/availability.js';
 import { calendarHead } from '../../queries/calendar-facts.js';
-import { exceptionView, ruleView, upcomingExceptions, weeklyRules } from '../../queries/therapist-availability.js';
+import { exceptionView, ruleView, therapistTimezone, upcomingExceptions, weeklyRules } from '../../queries/therapist-availability.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
 import { rateLimits } from './rate-limits.js';
@@ -43,11 +43,11 @@ const idParams = z.object({ id: idParam });
 /** Availability management for the authenticated therapist (spec Appendix D). */
 export function availabilityRoutes(services: Services): Router {
   const router = Router();
-  router.use('/api/availability', requireTherapist(services.db), rateLimits(services).therapist);
+  router.use('/api/availability', requireTherapist(services.db, services.clock), rateLimits(services).therapist);
 
   router.get('/api/availability/rules', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    res.json({ rules: await weeklyRules(services.db, therapistId) });
+    res.json({ rules: await services.reads.asTherapist(therapistId, (db) => weeklyRules(db, therapistId)) });
   });
 
   router.post('/api/availability/rules', async (req, res) => {
@@ -67,9 +67,11 @@ export function availabilityRoutes(services: Services): Router {
 
   router.get('/api/availability/exceptions', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    const head = await calendarHead(services.availabilityQuery.pool, { id: therapistId });
-    const today = formatLocalDate(localDayOf(timeZone(head.policies.timezone), services.clock.now().getTime()));
-    res.json({ exceptions: await upcomingExceptions(services.db, therapistId, today) });
+    const exceptions = await services.reads.asTherapist(therapistId, async (db) => {
+      const timezone = await therapistTimezone(db, therapistId);
+      return upcomingExceptions(db, therapistId, formatLocalDate(localDayOf(timeZone(timezone), services.clock.now().getTime())));
+    });
+    res.json({ exceptions });
   });
 
   router.post('/api/availability/exceptions', async (req, res) => {
@@ -95,7 +97,10 @@ export function availabilityRoutes(services: Services): Router {
 
   router.get('/api/availability/settings', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    const [head, rules] = await Promise.all([calendarHead(services.availabilityQuery.pool, { id: therapistId }), weeklyRules(services.db, therapistId)]);
+    const [head, rules] = await Promise.all([
+      services.reads.asTherapistClient(therapistId, (client) => calendarHead(client, { id: therapistId })),
+      services.reads.asTherapist(therapistId, (db) => weeklyRules(db, therapistId)),
+    ]);
     res.json({ settings: head.policies, warnings: scheduleWarnings(rules, head.policies) });
   });
 
@@ -109,11 +114,14 @@ export function availabilityRoutes(services: Services): Router {
 
   router.get('/api/availability/preview', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
-    const head = await calendarHead(services.availabilityQuery.pool, { id: therapistId });
     const now = services.clock.now();
-    const today = localDayOf(timeZone(head.policies.timezone), now.getTime());
-    const range = { startDate: formatLocalDate(today), endDate: formatLocalDate(today + 6) };
-    res.type('application/json').send(await availabilityJson(services.availabilityQuery, { id: therapistId }, range, now));
+    const json = await services.reads.asTherapistClient(therapistId, async (client) => {
+      const head = await calendarHead(client, { id: therapistId });
+      const today = localDayOf(timeZone(head.policies.timezone), now.getTime());
+      const range = { startDate: formatLocalDate(today), endDate: formatLocalDate(today + 6) };
+      return availabilityJson({ ...services.availabilityQuery, pool: client }, { id: therapistId }, range, now);
+    });
+    res.type('application/json').send(json);
   });
 
   return router;

@@ -12,14 +12,18 @@ import { noteBody, noteEditBody, noteParams, notesQuery, patientParams, preferen
  * patients router (whose authentication and rate limit they share).
  */
 export function addPatientNoteRoutes(router: Router, services: Services): void {
-  const noteOf = async (therapistId: string, patientId: string, noteId: string) => (await patientNotes(services.db, therapistId, patientId, { noteId }))[0];
+  const noteOf = async (therapistId: string, patientId: string, noteId: string) => (await services.reads.asTherapist(therapistId, (db) => patientNotes(db, therapistId, patientId, { noteId })))[0];
 
   router.get('/api/patients/:id/notes', async (req, res) => {
     const { therapistId } = therapistCaller(res);
     const { id } = parseQuery(patientParams, req.params);
     // 404 for someone else's patient, before any of their notes could be listed.
-    await patientProfile(services.db, therapistId, id, services.clock.now());
-    res.json({ notes: await patientNotes(services.db, therapistId, id, { q: parseQuery(notesQuery, req.query).q }) });
+    const { q } = parseQuery(notesQuery, req.query);
+    const notes = await services.reads.asTherapist(therapistId, async (db) => {
+      await patientProfile(db, therapistId, id, services.clock.now());
+      return patientNotes(db, therapistId, id, { q });
+    });
+    res.json({ notes });
   });
 
   router.post('/api/patients/:id/notes', async (req, res) => {
@@ -64,6 +68,6 @@ export function addPatientNoteRoutes(router: Router, services: Services): void {
     const { customPrice, ...preferences } = parseBody(preferencesBody, req);
     const { position } = await setPatientPreferences(services, therapistId, id, preferences, customPrice, caller);
     await services.settle(position);
-    res.json(await patientPreferencesOf(services.db, id));
+    res.json(await services.reads.asTherapist(therapistId, (db) => patientPreferencesOf(db, id)));
   });
 }

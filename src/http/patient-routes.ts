@@ -18,9 +18,9 @@ import { rateLimits } from './rate-limits.js';
 /** The therapist's patients (spec Appendix D, "Patient Management"): profiles, search, forgetting. */
 export function patientRoutes(services: Services): Router {
   const router = Router();
-  router.use('/api/patients', requireTherapist(services.db), rateLimits(services).therapist);
+  router.use('/api/patients', requireTherapist(services.db, services.clock), rateLimits(services).therapist);
   const now = () => services.clock.now();
-  const profileOf = (therapistId: string, id: string) => patientProfile(services.db, therapistId, id, now());
+  const profileOf = (therapistId: string, id: string) => services.reads.asTherapist(therapistId, (db) => patientProfile(db, therapistId, id, now()));
 
   router.post('/api/patients', async (req, res) => {
     const { therapistId, caller } = therapistCaller(res);
@@ -38,20 +38,22 @@ export function patientRoutes(services: Services): Router {
     } catch {
       throw new BadRequest([{ field: 'cursor', message: 'Not a cursor this API handed out for this order' }]);
     }
-    res.json(await searchPatients(services.db, therapistId, search, now()));
+    res.json(await services.reads.asTherapist(therapistId, (db) => searchPatients(db, therapistId, search, now())));
   });
 
   router.get('/api/patients/:id', async (req, res) => {
     const { therapistId } = therapistCaller(res);
     const { id } = parseQuery(patientParams, req.params);
-    const profile = await profileOf(therapistId, id);
-    const [statistics, upcoming, preferences, pinnedNotes] = await Promise.all([
-      patientStatistics(services.db, id, now()),
-      upcomingSessions(services.db, id, now()),
-      patientPreferencesOf(services.db, id),
-      patientNotes(services.db, therapistId, id, { pinnedOnly: true }),
-    ]);
-    res.json({ ...profile, statistics, upcomingSessions: upcoming, preferences, pinnedNotes });
+    const patient = await services.reads.asTherapist(therapistId, async (db) => {
+      const profile = await patientProfile(db, therapistId, id, now());
+      // One after the other: the reads share the transaction's one connection.
+      const statistics = await patientStatistics(db, id, now());
+      const upcoming = await upcomingSessions(db, id, now());
+      const preferences = await patientPreferencesOf(db, id);
+      const pinnedNotes = await patientNotes(db, therapistId, id, { pinnedOnly: true });
+      return { ...profile, statistics, upcomingSessions: upcoming, preferences, pinnedNotes };
+    });
+    res.json(patient);
   });
 
   router.put('/api/patients/:id', async (req, res) => {
@@ -70,7 +72,7 @@ export function patientRoutes(services: Services): Router {
     const { page, format, ...filter } = parseQuery(historyQuery, req.query);
     const profile = await profileOf(therapistId, id);
     if (format === 'csv' || (format === undefined && req.accepts(['application/json', 'text/csv']) === 'text/csv')) {
-      const entries = await patientHistoryAll(services.db, therapistId, id, filter);
+      const entries = await services.reads.asTherapist(therapistId, (db) => patientHistoryAll(db, therapistId, id, filter));
       const name = profile.forgotten ? 'forgotten' : profile.name;
       res
         .type('text/csv; charset=utf-8')
@@ -78,7 +80,7 @@ export function patientRoutes(services: Services): Router {
         .send(toCsv(['patient', 'kind', 'id', 'status', 'startsAt', 'endsAt', 'price', 'paymentStatus', 'source', 'bookingId'], entries.map((e) => [name, e.kind, e.id, e.status, e.startsAt, e.endsAt, e.price, e.paymentStatus, e.source, e.bookingId])));
       return;
     }
-    res.json(await patientHistory(services.db, therapistId, id, filter, page));
+    res.json(await services.reads.asTherapist(therapistId, (db) => patientHistory(db, therapistId, id, filter, page)));
   });
 
   addPatientNoteRoutes(router, services);

@@ -38,20 +38,21 @@ export function publicBookingRoutes(services: Services): Router {
         bookingId,
       );
       await services.settle(position);
-      // The token is derived, not stored: what is remembered for a retry leaves it out.
+      // The token is derived, not stored: what is remembered for a retry leaves it out, and names
+      // the key it was signed with, so a retry after a key rotation hands out the same token.
       const { patientToken: _token, ...remembered } = booked;
-      return { status: 201, body: remembered };
+      return { status: 201, body: { ...remembered, tokenKeyId: services.patientTokens.signingKeyId } };
     }, (value) => services.keys.fingerprint(value));
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (answer.problem) {
       res.status(answer.status).type('application/problem+json').json(answer.body);
       return;
     }
-    const stored = answer.body as Omit<BookingRequestAnswer, 'patientToken'>;
-    res.status(answer.status).location(`/api/public/bookings/${stored.id}`).json({ ...stored, patientToken: services.patientTokens.tokenFor(stored.id) });
+    const { tokenKeyId, ...stored } = answer.body as Omit<BookingRequestAnswer, 'patientToken'> & { tokenKeyId?: string };
+    res.status(answer.status).location(`/api/public/bookings/${stored.id}`).json({ ...stored, patientToken: services.patientTokens.tokenFor(stored.id, tokenKeyId) });
   });
 
-  const status = async (id: string) => publicBookingStatus(services.db, id);
+  const status = async (id: string) => publicBookingStatus(services.reads.public, id);
   router.get('/api/public/bookings/:id', async (req, res) => {
     res.json(await status(parseQuery(bookingParams, req.params).id));
   });

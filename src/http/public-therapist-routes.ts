@@ -11,7 +11,7 @@ export function publicTherapistRoutes(services: Services): Router {
   const router = Router();
   router.get('/api/public/therapists/:slug', async (req, res) => {
     const { slug } = parseQuery(slugParams, req.params);
-    res.json(await publicTherapistProfile(services.db, slug));
+    res.json(await publicTherapistProfile(services.reads.public, slug));
   });
   return router;
 }

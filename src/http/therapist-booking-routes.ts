@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { cancelBooking, confirmBooking, recordSessionOutcome, startPayment } from '../../commands/booking.js';
+import { cancelBooking, confirmBooking, recordSessionOutcome, reissuePatientToken, revokePatientToken, startPayment } from '../../commands/booking.js';
 import { requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import { parseLocalDate } from '../../domain/availability/time.js';
@@ -26,11 +26,12 @@ const paymentBody = z.strictObject({ reference: cleanText(200).nullable().defaul
 /** The therapist's booking pipeline and agenda (spec Appendix D, "Bookings (Therapist View)"). */
 export function therapistBookingRoutes(services: Services): Router {
   const router = Router();
-  router.use(['/api/bookings', '/api/sessions'], requireTherapist(services.db), rateLimits(services).therapist);
+  router.use(['/api/bookings', '/api/sessions'], requireTherapist(services.db, services.clock), rateLimits(services).therapist);
 
   router.get('/api/bookings', async (req, res) => {
     const { therapistId } = therapistCaller(res);
-    res.json(await therapistBookings(services.db, therapistId, parseQuery(listQuery, req.query)));
+    const filter = parseQuery(listQuery, req.query);
+    res.json(await services.reads.asTherapist(therapistId, (db) => therapistBookings(db, therapistId, filter)));
   });
 
   router.post('/api/bookings/:id/payment-received', async (req, res) => {
@@ -60,10 +61,26 @@ export function therapistBookingRoutes(services: Services): Router {
     res.json({ id: booking.bookingId, status: booking.status });
   });
 
+  // The patient's link: a new one (every earlier one stops working), or none until a new one is issued.
+  router.post('/api/bookings/:id/patient-token', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { token, position } = await reissuePatientToken(services, therapistId, id, caller);
+    await services.settle(position);
+    res.status(201).json({ bookingId: id, patientToken: token });
+  });
+
+  router.delete('/api/bookings/:id/patient-token', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    await services.settle((await revokePatientToken(services, therapistId, id, caller)).position);
+    res.status(204).end();
+  });
+
   router.get('/api/sessions', async (req, res) => {
     const { therapistId } = therapistCaller(res);
     const q = parseQuery(sessionsQuery, req.query);
-    res.json({ sessions: await therapistSessions(services.db, therapistId, { from: new Date(q.from), to: new Date(q.to) }) });
+    res.json({ sessions: await services.reads.asTherapist(therapistId, (db) => therapistSessions(db, therapistId, { from: new Date(q.from), to: new Date(q.to) })) });
   });
 
   const outcomes = { complete: 'completed', 'no-show': 'no_show', cancel: 'cancelled' } as const;

@@ -152,6 +152,15 @@ describe('npm start on a fresh machine', () => {
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^DATA_ENCRYPTION_KEY must be set when DATABASE_URL is/) as unknown]);
   });
 
+  it('refuses an external database without PATIENT_TOKEN_SECRET, in one line: every process must sign patient links with the same keys', async () => {
+    const result = await exec(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, DATABASE_URL: inject('postgresAdminUrl'), PATIENT_TOKEN_SECRET: '', PORT: '0' }, timeout: 60_000 }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^PATIENT_TOKEN_SECRET must be set when DATABASE_URL is/) as unknown]);
+  });
+
   it('reports an unreachable database in one line', async () => {
     const port = await freePort();
     const result = await exec(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, DATABASE_URL: `postgres://x:y@127.0.0.1:${port}/none` }, timeout: 30_000 }).then(

@@ -43,7 +43,7 @@ describe('Command handler deciding on the state it holds in memory', () => {
     await expect(a.handle(stream, request('00000000-0000-4000-8000-0000000000a1'), metadata)).rejects.toMatchObject({ code: 'slot_unavailable' });
     expect((await store.readStream(stream)).filter((e) => e.type === 'BookingRequested')).toHaveLength(1);
 
-    await b.handle(stream, { type: 'CancelBooking', bookingId: '00000000-0000-4000-8000-0000000000b1', by: 'therapist', patientTokenHash: null, reason: null, now }, metadata);
+    await b.handle(stream, { type: 'CancelBooking', bookingId: '00000000-0000-4000-8000-0000000000b1', by: 'therapist', patientTokenHash: null, reason: null, patientLinkHours: 24, now }, metadata);
     // A's state still holds B's booking as live: its first decision refuses, the re-read grants.
     const granted = await a.handle(stream, request('00000000-0000-4000-8000-0000000000a2'), metadata);
     expect(granted.events.map((e) => e.type)).toEqual(['BookingRequested']);

@@ -19,6 +19,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // One data encryption key for the run, inherited by the test workers and the processes they spawn,
   // so no specification writes a key file into the checkout's ./.data.
   process.env.DATA_ENCRYPTION_KEY ??= randomBytes(32).toString('base64');
+  process.env.PATIENT_TOKEN_SECRET ??= `run:${randomBytes(32).toString('base64url')}`;
   const dataDir = path.resolve('.test-data', `run-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const postgres = await startEmbeddedPostgres(dataDir, 'postgres');

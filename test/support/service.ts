@@ -31,6 +31,7 @@ export async function startTestService(options: { clock?: Clock; env?: Record<st
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_ENCRYPTION_KEY: process.env.DATA_ENCRYPTION_KEY ?? '',
+    PATIENT_TOKEN_SECRET: process.env.PATIENT_TOKEN_SECRET ?? '',
     SCHEDULER_ENABLED: 'false',
     SEED_DEMO_THERAPIST: 'false',
     // Specifications send hundreds of requests from one address; the limits have their own.

@@ -87,13 +87,14 @@ function requestBooking({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now
 }
 
 const PAYMENT_TIMEOUT_MINUTES = 48 * 60;
+const PATIENT_LINK_HOURS = 24;
 const startPayment = (bookingId: string, now: Date): StartPayment => ({ type: 'StartPayment', bookingId, method: 'bank_transfer', reference: 'TRX-001', paymentTimeoutMinutes: PAYMENT_TIMEOUT_MINUTES, now });
 const confirmBooking = (bookingId: string, now: Date, sessionId = `se-${bookingId}`): ConfirmBooking => ({ type: 'ConfirmBooking', bookingId, sessionId, patientId: 'pa-juan', now });
 /** Reasons come sealed from the command layer; the domain passes them on. */
 const IMPREVISTO = { keyId: '00000000-0000-4000-8000-0000000000e1', ciphertext: 'aW1wcmV2aXN0bw==' } as const;
 const ENFERMEDAD = { keyId: '00000000-0000-4000-8000-0000000000e2', ciphertext: 'ZW5mZXJtZWRhZA==' } as const;
-const cancelByTherapist = (bookingId: string, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'therapist', patientTokenHash: null, reason: IMPREVISTO, now });
-const cancelByPatient = (bookingId: string, tokenHash: string | null, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'patient', patientTokenHash: tokenHash, reason: null, now });
+const cancelByTherapist = (bookingId: string, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'therapist', patientTokenHash: null, reason: IMPREVISTO, patientLinkHours: PATIENT_LINK_HOURS, now });
+const cancelByPatient = (bookingId: string, tokenHash: string | null, now: Date): CancelBooking => ({ type: 'CancelBooking', bookingId, by: 'patient', patientTokenHash: tokenHash, reason: null, patientLinkHours: PATIENT_LINK_HOURS, now });
 const recordOutcome = (outcome: RecordSessionOutcome['outcome'], now: Date, sessionId = 'se-bk-1'): RecordSessionOutcome => ({ type: 'RecordSessionOutcome', sessionId, outcome, reason: outcome === 'cancelled' ? ENFERMEDAD : null, now });
 
 /* ---------- Events ---------- */

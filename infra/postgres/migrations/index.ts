@@ -8,6 +8,7 @@ import { personalData } from './0006-personal-data.js';
 import { patientProfiles } from './0007-patient-profiles.js';
 import { patientStatistics } from './0008-patient-statistics.js';
 import { patientNotes } from './0009-patient-notes.js';
+import { rolesAndIsolation } from './0010-roles-and-isolation.js';
 
 export interface Migration {
   readonly name: string;
@@ -16,4 +17,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation];

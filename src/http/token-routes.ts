@@ -1,0 +1,55 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../../infra/auth/credentials.js';
+import { credentialIdOf, requireTherapist } from '../../infra/http/auth.js';
+import { parseBody, parseQuery } from '../../infra/http/parse.js';
+import type { Services } from '../services.js';
+import { therapistCaller } from './caller.js';
+import { rateLimits } from './rate-limits.js';
+import { cleanText, uuidParam } from './text.js';
+
+const idParams = z.object({ id: uuidParam('Must be a token id (UUID)') });
+const expiry = (now: () => Date) =>
+  z.iso
+    .datetime({ offset: true, message: 'Must be an ISO-8601 instant' })
+    .refine((value) => Date.parse(value) > now().getTime(), 'Must be in the future')
+    .transform((value) => new Date(value))
+    .nullable()
+    .default(null);
+
+/** The therapist's own API tokens: list, create, revoke, rotate (only a token's hash is kept). */
+export function tokenRoutes(services: Services): Router {
+  const router = Router();
+  router.use('/api/tokens', requireTherapist(services.db, services.clock), rateLimits(services).therapist);
+  const now = () => services.clock.now();
+  const createBody = z.strictObject({ label: cleanText(100).pipe(z.string({ message: 'A label is required' })), expiresAt: expiry(now) });
+  const rotateBody = z.strictObject({ expiresAt: expiry(now) });
+
+  router.get('/api/tokens', async (_req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const current = credentialIdOf(res);
+    res.json({ tokens: (await listTherapistTokens(services.db, therapistId)).map((t) => ({ ...t, current: t.id === current })) });
+  });
+
+  router.post('/api/tokens', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const { label, expiresAt } = parseBody(createBody, req);
+    res.status(201).json(await issueTherapistToken(services.db, therapistId, { label, expiresAt }));
+  });
+
+  router.delete('/api/tokens/:id', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    await revokeTherapistToken(services.db, therapistId, id, now());
+    res.status(204).end();
+  });
+
+  router.post('/api/tokens/:id/rotate', async (req, res) => {
+    const { therapistId } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { expiresAt } = parseBody(rotateBody, req);
+    res.status(201).json(await rotateTherapistToken(services.db, therapistId, id, now(), expiresAt));
+  });
+
+  return router;
+}
