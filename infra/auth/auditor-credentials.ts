@@ -24,9 +24,9 @@ const COLUMNS = ['id', 'name', 'therapist_id', 'created_at', 'expires_at', 'revo
 
 export async function issueAuditorToken(db: Knex, options: { name: string; therapistId: string | null; expiresAt: Date | null }) {
   const token = newToken(TOKEN_PREFIX.auditor);
-  const [row] = (await db(AUDITOR_CREDENTIALS)
+  const [row] = await db(AUDITOR_CREDENTIALS)
     .insert({ token_hash: hashToken(token), name: options.name, therapist_id: options.therapistId, expires_at: options.expiresAt })
-    .returning(COLUMNS)) as AuditorRow[];
+    .returning<AuditorRow[]>(COLUMNS);
   if (!row) throw new Error('The credential was not stored');
   return { ...viewOf(row), token };
 }
@@ -46,7 +46,9 @@ export async function listAuditorTokens(db: Knex) {
 }
 
 export async function revokeAuditorToken(db: Knex, id: string, now: Date) {
-  const [row] = (await db(AUDITOR_CREDENTIALS).where({ id }).update({ revoked_at: db.raw('coalesce(revoked_at, ?)', [now]) }).returning(COLUMNS)) as AuditorRow[];
+  const [row] = await db(AUDITOR_CREDENTIALS)
+    .where({ id }).update({ revoked_at: db.raw('coalesce(revoked_at, ?)', [now]) })
+    .returning<AuditorRow[]>(COLUMNS);
   if (!row) throw new NotFound('auditor token', id);
   return viewOf(row);
 }

@@ -51,9 +51,9 @@ export async function issueTherapistToken(
   options: { label?: string; expiresAt?: Date | null; rotatedFrom?: string | null } = {},
 ): Promise<IssuedCredential> {
   const token = newToken(TOKEN_PREFIX.therapist);
-  const [row] = (await db(THERAPIST_CREDENTIALS)
+  const [row] = await db(THERAPIST_CREDENTIALS)
     .insert({ token_hash: hashToken(token), therapist_id: therapistId, label: options.label ?? 'default', expires_at: options.expiresAt ?? null, rotated_from: options.rotatedFrom ?? null })
-    .returning(VIEW_COLUMNS)) as TherapistCredentialRow[];
+    .returning<TherapistCredentialRow[]>(VIEW_COLUMNS);
   if (!row) throw new Error('The credential was not stored');
   return { ...viewOf(row), token };
 }
@@ -78,7 +78,9 @@ export async function listTherapistTokens(db: Knex, therapistId: string): Promis
 export async function revokeTherapistToken(db: Knex, therapistId: string | null, credentialId: string, now: Date): Promise<CredentialView> {
   const row = await ownCredential(db, therapistId, credentialId);
   if (row.revoked_at) return viewOf(row);
-  const [revoked] = (await db(THERAPIST_CREDENTIALS).where({ id: credentialId }).update({ revoked_at: now }).returning(VIEW_COLUMNS)) as TherapistCredentialRow[];
+  const [revoked] = await db(THERAPIST_CREDENTIALS)
+    .where({ id: credentialId }).update({ revoked_at: now })
+    .returning<TherapistCredentialRow[]>(VIEW_COLUMNS);
   return viewOf(revoked ?? row);
 }
 

@@ -14,6 +14,15 @@ const PERSONAL = [
 ];
 const REDACT = [...PERSONAL, ...PERSONAL.map((field) => `*.${field}`), ...PERSONAL.map((field) => `*.*.${field}`), 'req.headers.authorization', 'headers.authorization'];
 
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+// International numbers (the form contacts are kept in): the country code and last four digits stay.
+const PHONE = /\+(\d{2})[\d\s().-]{4,}(\d{4})\b/g;
+
+/** Masks e-mail addresses and phone numbers wherever they got into a line (a message, an error's text). */
+export function maskContacts(line: string): string {
+  return line.replace(EMAIL, '$1***@$2').replace(PHONE, '+$1******$2');
+}
+
 /** Structured JSON logs on stdout (or `destination`); one logger passed down, children per component. */
 export function createLogger(level: string, base: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
   const options = {
@@ -22,6 +31,7 @@ export function createLogger(level: string, base: Record<string, unknown> = {}, 
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT, censor: '[redacted]' },
     serializers: { err: safeError, error: safeError },
+    hooks: { streamWrite: maskContacts },
   };
   return destination ? pino(options, destination) : pino(options);
 }

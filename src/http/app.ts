@@ -1,4 +1,6 @@
+import cors from 'cors';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { notFoundRoute, problemMiddleware } from '../../infra/http/problem.js';
 import { requestContext } from '../../infra/http/request-context.js';
 import type { Services } from '../services.js';
@@ -20,7 +22,20 @@ export function createHttpApp(services: Services): Express {
   // Behind a load balancer, TRUST_PROXY names it: otherwise every client would share one rate-limit bucket.
   app.set('trust proxy', services.config.trustProxy);
   app.use(requestContext(services.logger));
-  app.use(express.json({ limit: '100kb' }));
+  // An API of JSON only: no page of ours is ever framed, sniffed or allowed to load anything.
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  // Browsers of the public portal and the dashboard (CORS_ORIGINS) may call it; any other origin's may not.
+  app.use(
+    cors({
+      origin: services.config.corsOrigins.length > 0 ? [...services.config.corsOrigins] : false,
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id', 'Accept'],
+      exposedHeaders: ['Location', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id', 'Idempotent-Replayed'],
+      maxAge: 600,
+    }),
+  );
+  // Strict: a body must be a JSON object or array; 100 kB is ten times the largest command.
+  app.use(express.json({ limit: '100kb', strict: true }));
   app.use(operationsRoutes(services));
   app.use(publicTherapistRoutes(services));
   app.use(publicAvailabilityRoutes(services));

@@ -21,6 +21,8 @@ export interface TestResponse {
   readonly body: unknown;
   /** The body as a loosely typed record, for assertions. */
   readonly json: Record<string, unknown>;
+  /** The request's method and path (query included), as sent. */
+  readonly url: string;
 }
 
 /** The real service (real PostgreSQL, real HTTP on a loopback port) over a fresh database. */
@@ -75,7 +77,7 @@ export async function request(baseUrl: string, method: string, path: string, opt
     // not JSON: keep the text
   }
   const json = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  return { status: response.status, headers: response.headers, body, json };
+  return { status: response.status, headers: response.headers, body, json, url: `${method} ${path}` };
 }
 
 /**

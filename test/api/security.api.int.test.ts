@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createHttpApp } from '../../src/http/app.js';
+import { bookingBody, MONDAY_8AM } from '../support/calendar-fixtures.js';
+import { ROUTES, routesOf, type RouteEntry } from '../support/route-catalogue.js';
+import { useTestService, type TestResponse } from '../support/service.js';
+import { aTenant, refusedTokens, type Tenant } from '../support/tenant-world.js';
+
+/**
+ * Every route of the router, tried with every credential that must not open it (issue 11): no token,
+ * a revoked one, an expired one, another role's, another therapist's. The status is checked, and
+ * that no answer carries the other therapist's data.
+ */
+describe('Security: every route, every credential that must not open it', () => {
+  const running = useTestService({ now: MONDAY_8AM });
+  let a: Tenant;
+  let b: Tenant;
+  let refused: Awaited<ReturnType<typeof refusedTokens>>;
+  beforeAll(async () => {
+    a = await aTenant(running.service, 'A');
+    b = await aTenant(running.service, 'B');
+    refused = await refusedTokens(running.service, b.therapistId);
+  });
+
+  const call = (route: RouteEntry, owner: Tenant, token?: string): Promise<TestResponse> =>
+    running.service.request(route.method, route.url(owner), { ...(token ? { token } : {}), ...(route.body ? { body: route.body(owner) } : {}) });
+  // An id the caller put in the path may come back (a problem's `instance`): it is theirs already.
+  const leaks = (response: TestResponse, tenant: Tenant) => tenant.secrets.filter((secret) => !response.url.includes(secret) && JSON.stringify(response.body ?? '').includes(secret));
+  const expectRefused = (response: TestResponse, status: number, tenant: Tenant) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(leaks(response, tenant)).toEqual([]);
+  };
+
+  it('has an entry for every route the router answers, and no entry for a route that is gone', () => {
+    const routed = routesOf(createHttpApp(running.service.services)).map((r) => `${r.method} ${r.path}`);
+    const catalogued = ROUTES.map((r) => `${r.method} ${r.path}`);
+    expect(routed.filter((r) => !catalogued.includes(r)), 'routes without an entry in test/support/route-catalogue.ts').toEqual([]);
+    expect(catalogued.filter((r) => !routed.includes(r)), 'entries for routes the router does not answer').toEqual([]);
+  });
+
+  const therapistRoutes = ROUTES.filter((r) => r.access === 'therapist');
+  const auditorRoutes = ROUTES.filter((r) => r.access === 'auditor');
+
+  it.each(therapistRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))('%s: 401 without a token, revoked or expired; 403 for an auditor', async (_name, route) => {
+    expectRefused(await call(route, a), 401, a);
+    expectRefused(await call(route, a, 'tk_not-a-token-anyone-was-given'), 401, a);
+    expectRefused(await call(route, b, refused.revoked), 401, b);
+    expectRefused(await call(route, b, refused.expired), 401, b);
+    expectRefused(await call(route, b, refused.auditor), 403, b);
+  });
+
+  it.each(therapistRoutes.filter((r) => r.path.includes(':')).map((r) => [`${r.method} ${r.path}`, r] as const))(
+    "%s: another therapist's resource answers 404, with none of its data",
+    async (_name, route) => {
+      expectRefused(await call(route, a, b.token), 404, a);
+    },
+  );
+
+  it.each(therapistRoutes.filter((r) => r.method === 'GET').map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a therapist reads their own, and nothing of another', async (_name, route) => {
+    const own = await call(route, b, b.token);
+    expect(own.status).toBe(200);
+    expect(leaks(own, a)).toEqual([]);
+  });
+
+  it.each(auditorRoutes.map((r) => [`${r.method} ${r.path}`, r] as const))("%s: 401 without a token, revoked or expired; 403 for a therapist and for another therapist's auditor", async (_name, route) => {
+    expectRefused(await call(route, a), 401, a);
+    expectRefused(await call(route, a, refused.revokedAuditor), 401, a);
+    expectRefused(await call(route, a, refused.expiredAuditor), 401, a);
+    expectRefused(await call(route, a, a.token), 403, a);
+    // Bound to therapist B: A's history (or the whole log) is not theirs to read.
+    expectRefused(await call(route, a, refused.scopedAuditor), 403, a);
+    expect((await call(route, a, refused.auditor)).status).toBe(200);
+  });
+
+  it('gives the auditor bound to one therapist that therapist’s history only', async () => {
+    const own = await running.service.request('GET', `/api/audit/therapists/${b.therapistId}/events`, { token: refused.scopedAuditor });
+    expect(own.status).toBe(200);
+    expect((own.json.events as { streamId: string }[]).every((e) => e.streamId === `therapist-${b.therapistId}`)).toBe(true);
+    expect((await running.service.request('GET', `/api/audit/streams/patient-${b.patientId}`, { token: refused.scopedAuditor })).status).toBe(200);
+    expectRefused(await running.service.request('GET', `/api/audit/streams/patient-${a.patientId}`, { token: refused.scopedAuditor }), 403, a);
+  });
+
+  it.each(ROUTES.filter((r) => r.access === 'public' && r.method === 'GET').map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a public answer carries no personal data', async (_name, route) => {
+    const response = await call(route, a);
+    expect(response.status).toBe(200);
+    // The booking's own status names it and its session; nothing about the person.
+    expect(leaks(response, a).filter((s) => s !== a.bookingId && s !== a.sessionId)).toEqual([]);
+  });
+
+  it("cancels a booking only with its own patient token: another booking's, a made-up one or a revoked one are refused", async () => {
+    const cancel = ROUTES.find((r) => r.access === 'patient');
+    if (!cancel) throw new Error('no patient route');
+    expectRefused(await running.service.request('POST', cancel.url(a), { body: { token: b.patientToken } }), 403, a);
+    expectRefused(await running.service.request('POST', cancel.url(a), { body: { token: 'pt_k1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 403, a);
+    expectRefused(await running.service.request('POST', cancel.url(a), { body: {} }), 422, a);
+
+    const booked = await running.service.request('POST', '/api/public/bookings', { body: bookingBody(a.therapistId, '09:00', { patientName: 'Rita Sosa', patientEmail: 'rita@example.com', patientPhone: '+5491177770000' }) });
+    const id = String(booked.json.id);
+    expect((await running.service.request('DELETE', `/api/bookings/${id}/patient-token`, { token: a.token })).status).toBe(204);
+    expect((await running.service.request('POST', `/api/public/bookings/${id}/cancel`, { body: { token: booked.json.patientToken } })).status).toBe(403);
+    const reissued = await running.service.request('POST', `/api/bookings/${id}/patient-token`, { token: a.token });
+    expect(reissued.status).toBe(201);
+    expect((await running.service.request('POST', `/api/public/bookings/${id}/cancel`, { body: { token: booked.json.patientToken } })).status).toBe(403);
+    expect((await running.service.request('POST', `/api/public/bookings/${id}/cancel`, { body: { token: reissued.json.patientToken } })).json).toMatchObject({ status: 'cancelled' });
+  });
+});

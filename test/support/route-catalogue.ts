@@ -1,0 +1,127 @@
+import type { Express } from 'express';
+
+/**
+ * Who may call each route of the router. The security suite enumerates the router itself and fails
+ * on any route missing here, so a new route is born with its access decided and tried.
+ *
+ *   public     anyone; answers carry no personal data
+ *   patient    anyone holding a booking's patient token (in the body)
+ *   therapist  a therapist's bearer token; only their own resources
+ *   auditor    an auditor's bearer token; read-only event history
+ *   ops        liveness and readiness probes (load balancers call them unauthenticated)
+ */
+export type Access = 'public' | 'patient' | 'therapist' | 'auditor' | 'ops';
+
+/** The ids of one therapist's resources, to put into a route's path. */
+export interface Resources {
+  readonly therapistId: string;
+  readonly slug: string;
+  readonly bookingId: string;
+  readonly sessionId: string;
+  readonly patientId: string;
+  readonly noteId: string;
+  readonly ruleId: string;
+  readonly exceptionId: string;
+  readonly tokenId: string;
+}
+
+export interface RouteEntry {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly access: Access;
+  /** The path with the resources' ids, query included. */
+  readonly url: (r: Resources) => string;
+  /** A valid body (commands); absent for routes without one. */
+  readonly body?: (r: Resources) => Record<string, unknown>;
+}
+
+const fill = (path: string) => (r: Resources) =>
+  path
+    .replace(':slug', r.slug)
+    .replace(':therapistId', r.therapistId)
+    .replace(':streamId', `therapist-${r.therapistId}`)
+    .replace(':noteId', r.noteId)
+    .replace(/^\/api\/(public\/)?bookings?\/:id/, (m) => m.replace(':id', r.bookingId))
+    .replace('/api/sessions/:id', `/api/sessions/${r.sessionId}`)
+    .replace('/api/patients/:id', `/api/patients/${r.patientId}`)
+    .replace('/api/availability/rules/:id', `/api/availability/rules/${r.ruleId}`)
+    .replace('/api/availability/exceptions/:id', `/api/availability/exceptions/${r.exceptionId}`)
+    .replace('/api/tokens/:id', `/api/tokens/${r.tokenId}`);
+
+function route(method: RouteEntry['method'], path: string, access: Access, extra: { query?: (r: Resources) => string; body?: RouteEntry['body'] } = {}): RouteEntry {
+  const url = fill(path);
+  return { method, path, access, url: (r) => url(r) + (extra.query ? `?${extra.query(r)}` : ''), ...(extra.body ? { body: extra.body } : {}) };
+}
+
+const reason = () => ({ reason: 'Un imprevisto' });
+const profile = () => ({ name: 'Ana Gómez', email: 'ana.gomez@example.com', phone: '+5491155550000' });
+
+export const ROUTES: readonly RouteEntry[] = [
+  route('GET', '/health', 'ops'),
+  route('GET', '/ready', 'ops'),
+  route('GET', '/api/public/therapists/:slug', 'public'),
+  route('GET', '/api/public/availability', 'public', { query: (r) => `therapistId=${r.therapistId}` }),
+  route('POST', '/api/public/bookings', 'public', {
+    body: (r) => ({ therapistId: r.therapistId, patientName: 'Luis Díaz', patientEmail: 'luis@example.com', patientPhone: '+5491166660000', requestedDate: '2027-03-02', requestedTime: '11:00', paymentMethod: 'bank_transfer' }),
+  }),
+  route('GET', '/api/public/bookings/:id', 'public'),
+  route('GET', '/api/public/booking/:id', 'public'),
+  route('POST', '/api/public/bookings/:id/cancel', 'patient', { body: () => ({ token: 'pt_k1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', reason: 'No puedo' }) }),
+  route('GET', '/api/availability/rules', 'therapist'),
+  route('POST', '/api/availability/rules', 'therapist', { body: () => ({ rules: [{ dayOfWeek: 2, startTime: '09:00', endTime: '12:00' }] }) }),
+  route('DELETE', '/api/availability/rules/:id', 'therapist'),
+  route('GET', '/api/availability/exceptions', 'therapist'),
+  route('POST', '/api/availability/exceptions', 'therapist', { body: () => ({ date: '2027-03-09', reason: 'Congreso' }) }),
+  route('DELETE', '/api/availability/exceptions/:id', 'therapist'),
+  route('GET', '/api/availability/settings', 'therapist'),
+  route('PUT', '/api/availability/settings', 'therapist', { body: () => ({ bufferAfterMinutes: 10 }) }),
+  route('GET', '/api/availability/preview', 'therapist'),
+  route('GET', '/api/bookings', 'therapist'),
+  route('POST', '/api/bookings/:id/payment-received', 'therapist', { body: () => ({ reference: 'TRX-1' }) }),
+  route('POST', '/api/bookings/:id/confirm', 'therapist'),
+  route('POST', '/api/bookings/:id/cancel', 'therapist', { body: reason }),
+  route('POST', '/api/bookings/:id/patient-token', 'therapist'),
+  route('DELETE', '/api/bookings/:id/patient-token', 'therapist'),
+  route('GET', '/api/sessions', 'therapist', { query: () => 'from=2027-03-01T00:00:00Z&to=2027-03-31T00:00:00Z' }),
+  route('POST', '/api/sessions/:id/complete', 'therapist', { body: () => ({}) }),
+  route('POST', '/api/sessions/:id/no-show', 'therapist', { body: () => ({}) }),
+  route('POST', '/api/sessions/:id/cancel', 'therapist', { body: reason }),
+  route('POST', '/api/patients', 'therapist', { body: profile }),
+  route('GET', '/api/patients', 'therapist'),
+  route('GET', '/api/patients/:id', 'therapist'),
+  route('PUT', '/api/patients/:id', 'therapist', { body: profile }),
+  route('GET', '/api/patients/:id/history', 'therapist'),
+  route('GET', '/api/patients/:id/notes', 'therapist'),
+  route('POST', '/api/patients/:id/notes', 'therapist', { body: () => ({ content: 'Prefiere turnos por la mañana' }) }),
+  route('PUT', '/api/patients/:id/notes/:noteId', 'therapist', { body: () => ({ type: 'general', content: 'Prefiere los martes' }) }),
+  route('POST', '/api/patients/:id/notes/:noteId/pin', 'therapist'),
+  route('POST', '/api/patients/:id/notes/:noteId/unpin', 'therapist'),
+  route('DELETE', '/api/patients/:id/notes/:noteId', 'therapist'),
+  route('PUT', '/api/patients/:id/preferences', 'therapist', { body: () => ({ preferredDays: [2], customPrice: 12000 }) }),
+  route('POST', '/api/patients/:id/forget', 'therapist'),
+  route('GET', '/api/tokens', 'therapist'),
+  route('POST', '/api/tokens', 'therapist', { body: () => ({ label: 'laptop' }) }),
+  route('DELETE', '/api/tokens/:id', 'therapist'),
+  route('POST', '/api/tokens/:id/rotate', 'therapist', { body: () => ({}) }),
+  route('GET', '/api/audit/events', 'auditor'),
+  route('GET', '/api/audit/therapists/:therapistId/events', 'auditor'),
+  route('GET', '/api/audit/streams/:streamId', 'auditor'),
+];
+
+interface Layer {
+  readonly route?: { readonly path: string; readonly methods: Readonly<Record<string, boolean>> };
+  readonly handle?: { readonly stack?: readonly Layer[] };
+}
+
+/** Every (method, path) the app's router answers, walked from the router itself (express 5). */
+export function routesOf(app: Express): { method: string; path: string }[] {
+  const found: { method: string; path: string }[] = [];
+  const walk = (stack: readonly Layer[]) => {
+    for (const layer of stack) {
+      if (layer.route) for (const method of Object.keys(layer.route.methods)) found.push({ method: method.toUpperCase(), path: layer.route.path });
+      else if (layer.handle?.stack) walk(layer.handle.stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: readonly Layer[] } }).router.stack);
+  return found;
+}
