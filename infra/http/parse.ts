@@ -4,7 +4,13 @@ import { ValidationFailed, type FieldIssue } from '../../domain/shared/domain-er
 import { BadRequest } from './problem.js';
 
 export function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({ field: issue.path.length ? issue.path.join('.') : '(root)', message: issue.message }));
+  const fieldOf = (path: readonly PropertyKey[]) => (path.length ? path.map(String).join('.') : '(root)');
+  // An unknown field is named as the field it is, so the client sees which one to drop.
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ field: fieldOf([...issue.path, key]), message: 'Unknown field: this request does not take it' }))
+      : [{ field: fieldOf(issue.path), message: issue.message }],
+  );
 }
 
 /**

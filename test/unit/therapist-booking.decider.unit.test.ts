@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultBookingPolicies, type AvailabilityRule, type BookingPolicies } from '../../domain/availability/availability-types.js';
 import { fold } from '../../domain/shared/decider.js';
 import { Conflict, Forbidden, NotFound } from '../../domain/shared/domain-error.js';
-import type { CancelBooking, ConfirmBooking, RecordSessionOutcome, RequestBooking, StartPayment } from '../../domain/therapist/therapist-commands.js';
+import type { CancelBooking, ConfirmBooking, RecordSessionOutcome, ReissuePatientToken, RequestBooking, RevokePatientToken, StartPayment } from '../../domain/therapist/therapist-commands.js';
 import { therapistDecider } from '../../domain/therapist/therapist-decider.js';
 import { therapistEventCodec, type TherapistEvent } from '../../domain/therapist/therapist-events.js';
 import type { RegisteredTherapist } from '../../domain/therapist/therapist-state.js';
@@ -499,6 +499,41 @@ describe('CancelBooking', () => {
 
   it('answers an unknown booking with NotFound booking', () => {
     spec.given(calendar).when(cancelByTherapist('bk-9', at)).thenThrows(NotFound, { code: 'booking_not_found' });
+  });
+});
+
+describe('The patient link (RevokePatientToken, ReissuePatientToken)', () => {
+  const pending = [...calendar, bookingRequested()];
+  const at = minutesAfter(NOW, 3);
+  const revoke = (now: Date): RevokePatientToken => ({ type: 'RevokePatientToken', bookingId: 'bk-1', now });
+  const reissue = (hash: string, now: Date): ReissuePatientToken => ({ type: 'ReissuePatientToken', bookingId: 'bk-1', patientTokenHash: hash, now });
+  const revoked = event('PatientTokenRevoked', { bookingId: 'bk-1', revokedAt: at.toISOString() });
+  const reissued = event('PatientTokenReissued', { bookingId: 'bk-1', patientTokenHash: 'hash-new', reissuedAt: at.toISOString() });
+
+  it('revokes the link: the patient’s token stops working', () => {
+    spec.given(pending).when(revoke(at)).then([revoked]);
+    spec.given([...pending, revoked]).when(cancelByPatient('bk-1', 'hash-bk-1', minutesAfter(at, 1))).thenThrows(Forbidden);
+  });
+
+  it('revokes a revoked link without a new event', () => {
+    spec.given([...pending, revoked]).when(revoke(minutesAfter(at, 1))).then([]);
+  });
+
+  it('reissues the link: only the new token works', () => {
+    spec.given(pending).when(reissue('hash-new', at)).then([reissued]);
+    spec.given([...pending, reissued]).when(cancelByPatient('bk-1', 'hash-bk-1', minutesAfter(at, 1))).thenThrows(Forbidden);
+    spec.given([...pending, revoked, reissued]).when(cancelByPatient('bk-1', 'hash-new', minutesAfter(at, 1))).then([bookingCancelled('bk-1', 'patient', minutesAfter(at, 1), null)]);
+  });
+
+  it('refuses a token PATIENT_TOKEN_HOURS_AFTER_SESSION past the session’s end as expired, before anything else is said', () => {
+    const sessionEnds = new Date(slotOf(MONDAY, '09:00').endsAt);
+    const expires = minutesAfter(sessionEnds, PATIENT_LINK_HOURS * 60);
+    spec.given(withSession).when(cancelByPatient('bk-1', 'hash-bk-1', minutesAfter(expires, 1))).thenThrows(Forbidden, { message: expect.stringMatching(/expired/) as unknown });
+  });
+
+  it('answers an unknown booking with NotFound booking', () => {
+    spec.given(calendar).when(revoke(at)).thenThrows(NotFound, { code: 'booking_not_found' });
+    spec.given(calendar).when(reissue('hash-new', at)).thenThrows(NotFound, { code: 'booking_not_found' });
   });
 });
 
