@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError, Forbidden, NotFound } from '../domain/shared/domain-error.js';
+import { PATIENT_TOKEN_MISMATCH, requirePatientLink } from '../domain/therapist/booking-guards.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
@@ -144,7 +145,7 @@ export async function cancelBooking(
   caller: Caller,
 ) {
   // A token not made here for this booking is refused before its calendar is read.
-  if (by.kind === 'patient' && ctx.patientTokens.check(bookingId, by.token) === 'invalid') throw new Forbidden('The cancellation token does not match this booking');
+  if (by.kind === 'patient' && ctx.patientTokens.check(bookingId, by.token) === 'invalid') throw new Forbidden(PATIENT_TOKEN_MISMATCH);
   const result = await ctx.therapists.handle(
     therapistStream(therapistId),
     {
@@ -170,6 +171,18 @@ export async function recordSessionOutcome(ctx: CommandContext, therapistId: str
   const result = await ctx.therapists.handle(stream, { type: 'RecordSessionOutcome', sessionId, outcome, reason: sealed, now: ctx.clock.now() }, metadataOf(caller));
   const session = requireRegistered(result.state).sessions[sessionId];
   return { session, position: result.position };
+}
+
+/**
+ * Whether `token` opens the booking for its patient now: made here for it, the booking's current
+ * token, in time (the rule the decider applies to a patient's cancellation).
+ */
+export async function authorizePatient(ctx: CommandContext, therapistId: string, bookingId: string, token: string): Promise<void> {
+  if (ctx.patientTokens.check(bookingId, token) === 'invalid') throw new Forbidden(PATIENT_TOKEN_MISMATCH);
+  const booking = requireRegistered((await ctx.therapists.load(therapistStream(therapistId))).state).bookings[bookingId];
+  // Closed long enough ago for the calendar to forget it: nothing is left to show.
+  if (!booking) throw new NotFound('booking', bookingId);
+  requirePatientLink(booking, ctx.patientTokens.hashOf(token), ctx.clock.now(), ctx.bookingTimes.patientLinkHours);
 }
 
 /** The therapist voids the patient's link to a booking (a link forwarded to the wrong person, say). */

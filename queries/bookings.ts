@@ -78,13 +78,6 @@ export async function publicBookingStatus(db: Knex, bookingId: string): Promise<
   };
 }
 
-/** The therapist a booking belongs to, for commands that arrive with only a booking id. */
-export async function therapistOfBooking(db: Knex, bookingId: string): Promise<string> {
-  const row = (await db('read.booking_requests').select('therapist_id').where('id', bookingId).first()) as { therapist_id: string } | undefined;
-  if (!row) throw new NotFound('booking', bookingId);
-  return row.therapist_id;
-}
-
 export interface BookingListFilter {
   readonly status?: string | undefined;
   readonly from?: string | undefined;

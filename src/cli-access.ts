@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { issueAuditorToken, listAuditorTokens, revokeAuditorToken } from '../infra/auth/auditor-credentials.js';
 import { issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../infra/auth/credentials.js';
-import { generatedSecret } from '../infra/crypto/master-key.js';
-import { DATABASE_ROLES } from '../infra/postgres/database-roles.js';
+import { ensureLogin, urlAs } from '../infra/postgres/database-roles.js';
 import type { Services } from './services.js';
 
 /** A command-line mistake: the message names what to give instead. */
@@ -16,17 +14,18 @@ const instant = z.iso.datetime({ offset: true });
 /** `therapist token create|list|revoke|rotate` */
 export async function therapistTokenCommand(services: Services, action: string | undefined, args: readonly string[]) {
   const { values, positionals } = parseArgs({ args: [...args], options: { therapist: { type: 'string' }, label: { type: 'string' }, expires: { type: 'string' } }, allowPositionals: true, strict: true });
-  const expiresAt = values.expires === undefined ? null : new Date(checked(instant, values.expires, '--expires must be an ISO-8601 instant, e.g. 2027-06-30T00:00:00Z'));
+  const expiresAt = values.expires === undefined ? undefined : new Date(checked(instant, values.expires, '--expires must be an ISO-8601 instant, e.g. 2027-06-30T00:00:00Z'));
   const now = services.clock.now();
   if (expiresAt && expiresAt <= now) throw new CliInputError('--expires must be in the future');
   if (action === 'create' || action === 'list') {
     const therapistId = await therapistNamed(services, values.therapist);
     if (action === 'list') return { tokens: await listTherapistTokens(services.db, therapistId) };
-    return issueTherapistToken(services.db, therapistId, { label: values.label ?? 'cli', expiresAt });
+    return issueTherapistToken(services.db, therapistId, { label: values.label ?? 'cli', expiresAt: expiresAt ?? null });
   }
   const id = checked(uuid, positionals[0], 'Give the token id (from `therapist token list`)');
   if (action === 'revoke') return revokeTherapistToken(services.db, null, id, now);
-  if (action === 'rotate') return rotateTherapistToken(services.db, null, id, now, expiresAt);
+  // Without --expires the new token keeps the old one's expiry.
+  if (action === 'rotate') return rotateTherapistToken(services.db, null, id, now, expiresAt === undefined ? {} : { expiresAt });
   return undefined;
 }
 
@@ -44,21 +43,17 @@ export async function auditorTokenCommand(services: Services, action: string | u
 }
 
 /**
- * `analyst url`: lets the analysts' role log in (read-only sessions, its password from
- * ANALYST_DATABASE_PASSWORD or generated in the data folder) and prints its connection string.
+ * `analyst url`: lets this database's analysts' role log in (read-only sessions; its password from
+ * ANALYST_DATABASE_PASSWORD, or derived from the master key, so every run prints the same) and
+ * prints its connection string.
  */
 export async function analystUrl(services: Services): Promise<{ url: string; role: string }> {
   const configured = process.env.ANALYST_DATABASE_PASSWORD;
   if (configured !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(configured)) throw new CliInputError('ANALYST_DATABASE_PASSWORD must be 16 to 128 letters, digits, _ or -');
-  const password = configured ?? generatedSecret(services.config.dataDir, 'analyst-database.password', () => randomBytes(24).toString('base64url')).value;
-  const role = DATABASE_ROLES.analyst;
-  // The password is checked above or generated in base64url: nothing in it can end the literal.
-  await services.db.raw(`ALTER ROLE ${role} WITH LOGIN PASSWORD '${password}'`);
-  await services.db.raw(`ALTER ROLE ${role} SET default_transaction_read_only = on`);
-  const url = new URL(services.databaseUrl);
-  url.username = role;
-  url.password = password;
-  return { url: url.toString(), role };
+  const role = services.reads.roles.analyst;
+  const password = configured ?? services.keys.derivedSecret(`database role ${role}`);
+  await ensureLogin(services.db, services.databaseUrl, role, password);
+  return { url: urlAs(services.databaseUrl, role, password), role };
 }
 
 async function therapistNamed(services: Services, idOrSlug: string | undefined): Promise<string> {

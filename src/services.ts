@@ -127,9 +127,6 @@ export async function createServices(config: Config, options: ServiceOptions = {
     const rateLimiter: RateLimiter = redis ? new (await import('../infra/rate-limit/redis-rate-limiter.js')).RedisRateLimiter(redis) : new MemoryRateLimiter();
     cleanups.push(() => rateLimiter.close());
 
-    // Read models are read as the API's roles, never as their owner (row-level security by tenant).
-    const reads = new ReadAccess({ url: databaseUrl, logger, poolMax: READ_POOL_MAX });
-    cleanups.push(() => reads.close());
 
     const clock = options.clock ?? systemClock;
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec, {
@@ -150,6 +147,11 @@ export async function createServices(config: Config, options: ServiceOptions = {
     keyPool.on('error', (error) => logger.warn({ err: error }, 'key store connection dropped'));
     cleanups.push(() => keyPool.end());
     const keys = new KeyStore(db, masterKey, keyPool);
+    // Read models are read as the API's roles, never as their owner (row-level security by tenant).
+    const reads = await step("log in as the API's database roles", () =>
+      ReadAccess.open(db, { url: databaseUrl, logger, poolMax: READ_POOL_MAX, passwordOf: (role) => keys.derivedSecret(`database role ${role}`) }),
+    );
+    cleanups.push(() => reads.close());
     const runner = new ProjectionRunner({
       store,
       db,

@@ -33,6 +33,7 @@ export interface BenchService {
  * to it, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to see where its time goes.
  */
 const BENCH_DATA_KEY = process.env.DATA_ENCRYPTION_KEY ?? randomBytes(32).toString('base64');
+const BENCH_PATIENT_TOKEN_KEYS = process.env.PATIENT_TOKEN_SECRET ?? `bench:${randomBytes(32).toString('base64url')}`;
 
 export async function startService(databaseUrl: string, env: Readonly<Record<string, string>> = {}): Promise<BenchService> {
   const port = await freePort();
@@ -51,6 +52,7 @@ export async function startService(databaseUrl: string, env: Readonly<Record<str
       BENCH_ENDPOINTS: 'true',
       // One master key for every service of the run (they share databases), kept out of the checkout's ./.data.
       DATA_ENCRYPTION_KEY: BENCH_DATA_KEY,
+      PATIENT_TOKEN_SECRET: BENCH_PATIENT_TOKEN_KEYS,
       // Load comes from one address: the spec's per-IP limits would cut it short. The highest limits
       // the config takes (never reached here) rather than 0 (off), so the limiter's cost is measured.
       RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: '1000000',

@@ -1,5 +1,5 @@
 import { intervalRelation } from '../availability/slot-search.js';
-import { Conflict, NotFound } from '../shared/domain-error.js';
+import { Conflict, Forbidden, NotFound } from '../shared/domain-error.js';
 import { calendarFacts } from './calendar-facts.js';
 import type { BookingInState, RegisteredTherapist } from './therapist-state.js';
 
@@ -8,6 +8,17 @@ export function findBooking(therapist: RegisteredTherapist, bookingId: string): 
   const booking = therapist.bookings[bookingId];
   if (!booking) throw new NotFound('booking', bookingId);
   return booking;
+}
+
+export const PATIENT_TOKEN_MISMATCH = 'The token does not match this booking';
+
+/**
+ * The patient's link to their booking: the token whose hash the booking holds now (none once
+ * revoked), until `linkHours` after the session ends.
+ */
+export function requirePatientLink(booking: BookingInState, tokenHash: string | null, now: Date, linkHours: number): void {
+  if (booking.patientTokenHash === null || tokenHash !== booking.patientTokenHash) throw new Forbidden(PATIENT_TOKEN_MISMATCH);
+  if (now.getTime() > Date.parse(booking.endsAt) + linkHours * 3_600_000) throw new Forbidden('The booking link has expired');
 }
 
 /**

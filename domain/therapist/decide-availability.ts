@@ -11,7 +11,7 @@ import type {
   RemoveAvailabilityException,
   RemoveAvailabilityRule,
 } from './therapist-commands.js';
-import type { TherapistState } from './therapist-state.js';
+import type { RegisteredTherapist, TherapistState } from './therapist-state.js';
 
 export function decideDefineAvailability(command: DefineAvailability, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
@@ -33,7 +33,7 @@ export function decideAddAvailabilityException(command: AddAvailabilityException
   const issues = validateException(command.exception, today);
   if (issues.length > 0) throw new ValidationFailed(issues, 'The exception is not valid');
   const data = { exceptionId: command.exceptionId, ...command.exception };
-  const existing = therapist.exceptions[command.exceptionId];
+  const existing = exceptionOf(therapist, command.exceptionId);
   if (existing) {
     // A retried request with the same id is answered as if it were the first.
     if (sameException(existing, data)) return [];
@@ -44,7 +44,7 @@ export function decideAddAvailabilityException(command: AddAvailabilityException
 
 export function decideRemoveAvailabilityException(command: RemoveAvailabilityException, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
-  if (!therapist.exceptions[command.exceptionId]) throw new NotFound('availability_exception', command.exceptionId);
+  if (!exceptionOf(therapist, command.exceptionId)) throw new NotFound('availability_exception', command.exceptionId);
   return [{ type: 'AvailabilityExceptionRemoved', data: { exceptionId: command.exceptionId } }];
 }
 
@@ -56,6 +56,14 @@ export function decideChangeBookingPolicies(command: ChangeBookingPolicies, stat
   const next = { ...therapist.policies, ...defined };
   if (JSON.stringify(next) === JSON.stringify(therapist.policies)) return [];
   return [{ type: 'BookingPoliciesChanged', data: next }];
+}
+
+/**
+ * An exception by id, own entries only: an id comes from the request path as any text, and
+ * `exceptions['__proto__']` or `exceptions['constructor']` would find Object.prototype's.
+ */
+function exceptionOf(therapist: RegisteredTherapist, exceptionId: string): AvailabilityException | undefined {
+  return Object.hasOwn(therapist.exceptions, exceptionId) ? therapist.exceptions[exceptionId] : undefined;
 }
 
 function sameSchedule(a: DefineAvailability['rules'], b: DefineAvailability['rules']): boolean {

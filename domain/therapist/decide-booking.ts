@@ -1,9 +1,9 @@
 import { nearestAvailableSlots, slotAt } from '../availability/slot-search.js';
-import { Conflict, Forbidden } from '../shared/domain-error.js';
+import { Conflict } from '../shared/domain-error.js';
 import { calendarFacts } from './calendar-facts.js';
 import { requireRegistered } from './registered.js';
 import type { TherapistEvent } from './therapist-events.js';
-import { findBooking, requireOpen, requireSlotStillFree } from './booking-guards.js';
+import { findBooking, requireOpen, requirePatientLink, requireSlotStillFree } from './booking-guards.js';
 import type { CancelBooking, ConfirmBooking, RequestBooking } from './therapist-commands.js';
 import type { TherapistState } from './therapist-state.js';
 
@@ -99,12 +99,7 @@ export function decideConfirmBooking(command: ConfirmBooking, state: TherapistSt
 export function decideCancelBooking(command: CancelBooking, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
   const booking = findBooking(therapist, command.bookingId);
-  if (command.by === 'patient' && (booking.patientTokenHash === null || command.patientTokenHash !== booking.patientTokenHash)) {
-    throw new Forbidden('The cancellation token does not match this booking');
-  }
-  if (command.by === 'patient' && command.now.getTime() > Date.parse(booking.endsAt) + command.patientLinkHours * 3_600_000) {
-    throw new Forbidden('The booking link has expired: the therapist can send a new one');
-  }
+  if (command.by === 'patient') requirePatientLink(booking, command.patientTokenHash, command.now, command.patientLinkHours);
   if (booking.status === 'cancelled' || booking.status === 'expired') {
     throw new Conflict(`booking_${booking.status}`, `This booking is already ${booking.status}`, { bookingId: booking.bookingId });
   }

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { NotFound } from '../../domain/shared/domain-error.js';
+import { NotFound, ValidationFailed } from '../../domain/shared/domain-error.js';
 
 /**
  * Bearer credentials of therapists and auditors, outside the event log (a token is not a domain
@@ -59,14 +59,14 @@ export async function issueTherapistToken(
 }
 
 /** The therapist a live token belongs to, and the credential's id; undefined when unknown, revoked or expired. */
-export async function therapistOfToken(db: Knex, token: string, now: Date): Promise<{ therapistId: string; credentialId: string } | undefined> {
+export async function therapistOfToken(db: Knex, token: string, now: Date): Promise<{ therapistId: string; credentialId: string; expiresAt: Date | null } | undefined> {
   const row = (await db(THERAPIST_CREDENTIALS)
-    .select('therapist_id', 'id')
+    .select('therapist_id', 'id', 'expires_at')
     .where('token_hash', hashToken(token))
     .whereNull('revoked_at')
     .where((q) => void q.whereNull('expires_at').orWhere('expires_at', '>', now))
-    .first()) as { therapist_id: string; id: string } | undefined;
-  return row ? { therapistId: row.therapist_id, credentialId: row.id } : undefined;
+    .first()) as { therapist_id: string; id: string; expires_at: Date | null } | undefined;
+  return row ? { therapistId: row.therapist_id, credentialId: row.id, expiresAt: row.expires_at } : undefined;
 }
 
 export async function listTherapistTokens(db: Knex, therapistId: string): Promise<CredentialView[]> {
@@ -85,16 +85,35 @@ export async function revokeTherapistToken(db: Knex, therapistId: string | null,
 }
 
 /**
- * A new token in place of an old one: same label, the expiry asked for (or none), the old one revoked
- * in the same transaction, so there is never a moment with both or neither.
+ * A new token in place of an old one: same label, the expiry asked for (by default the old one's),
+ * the old one revoked in the same transaction, so there is never a moment with both or neither.
+ * `notAfter` bounds the new expiry: a token may not outlive the one that asks for it.
  */
-export async function rotateTherapistToken(db: Knex, therapistId: string | null, credentialId: string, now: Date, expiresAt: Date | null): Promise<IssuedCredential> {
+export async function rotateTherapistToken(
+  db: Knex,
+  therapistId: string | null,
+  credentialId: string,
+  now: Date,
+  options: { expiresAt?: Date | null; notAfter?: Date | null } = {},
+): Promise<IssuedCredential> {
   return db.transaction(async (trx) => {
     const row = await ownCredential(trx, therapistId, credentialId, true);
     if (row.revoked_at) throw new NotFound('token', credentialId);
+    const expiresAt = boundedExpiry(options.expiresAt === undefined ? row.expires_at : options.expiresAt, options.notAfter ?? null);
     await trx(THERAPIST_CREDENTIALS).where({ id: credentialId }).update({ revoked_at: now });
     return issueTherapistToken(trx, row.therapist_id, { label: row.label, expiresAt, rotatedFrom: credentialId });
   });
+}
+
+/**
+ * The expiry of a token made by a token that itself expires: never later than it, so a stolen
+ * short-lived token cannot mint a lasting one. Asking for later is refused, not silently shortened.
+ */
+export function boundedExpiry(asked: Date | null, notAfter: Date | null): Date | null {
+  if (!notAfter) return asked;
+  if (asked === null) return notAfter;
+  if (asked > notAfter) throw new ValidationFailed([{ field: 'expiresAt', message: `Must not be later than the expiry of the token making the request (${notAfter.toISOString()})` }]);
+  return asked;
 }
 
 async function ownCredential(db: Knex, therapistId: string | null, credentialId: string, lock = false): Promise<TherapistCredentialRow> {

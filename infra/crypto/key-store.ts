@@ -28,6 +28,7 @@ export class KeyStore {
   private readonly wrapKey: Buffer;
   private readonly blindKey: Buffer;
   private readonly fingerprintKey: Buffer;
+  private readonly secretKey: Buffer;
 
   constructor(
     private readonly db: Knex,
@@ -43,6 +44,15 @@ export class KeyStore {
     this.wrapKey = derive('psicopay data key wrapping v1');
     this.blindKey = derive('psicopay blind index v1');
     this.fingerprintKey = derive('psicopay request fingerprint v1');
+    this.secretKey = derive('psicopay derived secrets v1');
+  }
+
+  /**
+   * A secret every process with the same master key derives alike (the database roles' passwords):
+   * nothing to store or distribute, and nothing about the master key in it.
+   */
+  derivedSecret(purpose: string): string {
+    return createHmac('sha256', this.secretKey).update(purpose).digest('base64url');
   }
 
   /** A keyed hash of a request body (which holds personal data): comparable, not guessable from a copy of the database. */

@@ -27,6 +27,7 @@ export function requireTherapist(db: Knex, clock: Clock): RequestHandler {
     if (!found) throw new Unauthorized('The bearer token is not valid: unknown, revoked or expired');
     res.locals.therapistId = found.therapistId;
     res.locals.credentialId = found.credentialId;
+    res.locals.credentialExpiresAt = found.expiresAt;
     next();
   };
 }
@@ -53,6 +54,12 @@ export function credentialIdOf(res: Response): string {
   const id: unknown = res.locals.credentialId;
   if (typeof id !== 'string') throw new Unauthorized('A therapist bearer token is required');
   return id;
+}
+
+/** When the token of this request expires (null: it does not). */
+export function credentialExpiryOf(res: Response): Date | null {
+  const expiresAt: unknown = res.locals.credentialExpiresAt;
+  return expiresAt instanceof Date ? expiresAt : null;
 }
 
 export function auditorOf(res: Response): Auditor {

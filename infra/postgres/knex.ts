@@ -1,6 +1,5 @@
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import type { DatabaseRole } from './database-roles.js';
 import { migrations } from './migrations/index.js';
 
 export type { Knex };
@@ -11,28 +10,18 @@ const DATE_OID = 1082;
 pg.types.setTypeParser(DATE_OID, (value: string) => value);
 
 export interface KnexOptions {
-  /** The role the connection takes at start (see database-roles.ts); by default the URL's user. */
-  readonly role?: DatabaseRole;
   readonly applicationName?: string;
 }
 
 export function createKnex(url: string, poolMax = 20, options: KnexOptions = {}): Knex {
   return knex({
     client: 'pg',
-    connection: { connectionString: url, application_name: options.applicationName ?? 'psicopay', ...roleOption(options.role) },
+    connection: { connectionString: url, application_name: options.applicationName ?? 'psicopay' },
     pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
     // knex writes a failed query's bindings (names, phones, reasons) into the error message by default.
     compileSqlOnError: false,
     // Analysts read these tables; bigint columns come back as strings unless parsed by the caller.
   });
-}
-
-/**
- * A connection option that makes every session of a pool run as `role` from its first statement:
- * queries cannot run as the owner by forgetting to switch.
- */
-export function roleOption(role: DatabaseRole | undefined): { options?: string } {
-  return role ? { options: `-c role=${role}` } : {};
 }
 
 /**

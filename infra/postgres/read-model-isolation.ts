@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { DATABASE_ROLES } from './database-roles.js';
+import { rolesOf } from './database-roles.js';
 
 /**
  * What the public role may read of each table, column by column; a table not named here is not
@@ -23,8 +23,7 @@ const TENANT_COLUMN: Readonly<Record<string, string>> = { therapists: 'id' };
  * and a table with no tenant column stops the migration, so no read model is born unisolated.
  */
 export async function isolateReadModels(db: Knex): Promise<void> {
-  const { api, analyst } = DATABASE_ROLES;
-  const publicRole = DATABASE_ROLES.public;
+  const { api, analyst, public: publicRole } = await rolesOf(db);
   await db.raw(`GRANT USAGE ON SCHEMA read TO ${api}, ${publicRole}, ${analyst}`);
   // The freshness of an answer (where the projections stand), never a failure's text.
   await db.raw(`GRANT USAGE ON SCHEMA projections TO ${api}, ${publicRole}`);

@@ -7,12 +7,22 @@ import type { RecordedEvent } from '../../infra/event-store/event-store.js';
 import { auditorOf, requireAuditor } from '../../infra/http/auth.js';
 import { parseQuery } from '../../infra/http/parse.js';
 import type { Services } from '../services.js';
+import { rateLimits } from './rate-limits.js';
 import { uuidParam } from './text.js';
 
-const POSITION = /^(-1|\d{1,20}):(-1|\d{1,20})$/;
+const POSITION = /^(-1|\d{1,20}):(-1|\d{1,19})$/;
+// A commit is a 64-bit unsigned transaction id (or EventStoreDB's commit), a prepare a signed 64-bit position.
+const inRange = (value: string) => {
+  const [commit = '', prepare = ''] = value.split(':');
+  return BigInt(commit) <= 2n ** 64n - 1n && BigInt(prepare) <= 2n ** 63n - 1n;
+};
 const logQuery = z.object({
   // Where the previous page ended (its `next`): `commit:prepare`.
-  after: z.string().regex(POSITION, 'Must be a position commit:prepare, as a previous page gave it').optional(),
+  after: z
+    .string()
+    .regex(POSITION, 'Must be a position commit:prepare, as a previous page gave it')
+    .refine(inRange, 'Not a position of this log')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 const streamParams = z.object({
@@ -28,7 +38,7 @@ const therapistParams = z.object({ therapistId: uuidParam('Must be a therapist i
  */
 export function auditRoutes(services: Services): Router {
   const router = Router();
-  router.use('/api/audit', requireAuditor(services.db, services.clock));
+  router.use('/api/audit', requireAuditor(services.db, services.clock), rateLimits(services).auditor);
 
   router.get('/api/audit/events', async (req, res) => {
     const auditor = auditorOf(res);

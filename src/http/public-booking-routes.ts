@@ -1,9 +1,11 @@
-import { Router } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { cancelBooking, requestBooking, type BookingRequestAnswer } from '../../commands/booking.js';
+import { authorizePatient, cancelBooking, requestBooking, type BookingRequestAnswer } from '../../commands/booking.js';
+import { Forbidden, Unauthorized } from '../../domain/shared/domain-error.js';
+import { PATIENT_TOKEN_MISMATCH } from '../../domain/therapist/booking-guards.js';
 import { idempotent } from '../../infra/http/idempotency.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
-import { publicBookingStatus, therapistOfBooking } from '../../queries/bookings.js';
+import { publicBookingStatus } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
 import { bookingRequestBody } from './booking-input.js';
 import { callerOf } from './caller.js';
@@ -12,6 +14,15 @@ import { cleanText, uuidParam } from './text.js';
 
 const bookingParams = z.object({ id: uuidParam('Must be a booking id (UUID)') });
 const patientCancelBody = z.strictObject({ token: z.string().min(1, 'The token handed out with the booking is required').max(200), reason: cleanText(500).nullable().default(null) });
+
+const tokenQuery = z.object({ token: z.string().min(1).max(200).optional() });
+
+function patientTokenOf(req: Request): string {
+  const bearer = /^Bearer\s+(pt_\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  const token = bearer ?? parseQuery(tokenQuery, req.query).token;
+  if (!token) throw new Unauthorized('The token handed out with the booking is required: ?token=… or Authorization: Bearer pt_…');
+  return token;
+}
 
 /** The patient's side of booking: no account, the booking id and its secret token are the proof. */
 export function publicBookingRoutes(services: Services): Router {
@@ -53,19 +64,26 @@ export function publicBookingRoutes(services: Services): Router {
   });
 
   const status = async (id: string) => publicBookingStatus(services.reads.public, id);
-  router.get('/api/public/bookings/:id', async (req, res) => {
-    res.json(await status(parseQuery(bookingParams, req.params).id));
-  });
+  // The booking's own patient only: its id and the token handed out with it (?token= in a link, or a bearer header).
+  const ownStatus: RequestHandler = async (req, res) => {
+    const { id } = parseQuery(bookingParams, req.params);
+    const token = patientTokenOf(req);
+    // A token not made for this id is refused before anything about the id is said (not even whether it exists).
+    if (services.patientTokens.check(id, token) === 'invalid') throw new Forbidden(PATIENT_TOKEN_MISMATCH);
+    const booking = await status(id);
+    await authorizePatient(services, booking.therapist.id, id, token);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(booking);
+  };
+  router.get('/api/public/bookings/:id', limits.publicAvailability, ownStatus);
   // The spec's Appendix D spells this path in the singular.
-  router.get('/api/public/booking/:id', async (req, res) => {
-    res.json(await status(parseQuery(bookingParams, req.params).id));
-  });
+  router.get('/api/public/booking/:id', limits.publicAvailability, ownStatus);
 
   router.post('/api/public/bookings/:id/cancel', limits.publicBookings, async (req, res) => {
     const { id } = parseQuery(bookingParams, req.params);
     const body = parseBody(patientCancelBody, req);
-    const therapistId = await therapistOfBooking(services.db, id);
-    const { position } = await cancelBooking(services, therapistId, id, { kind: 'patient', token: body.token }, body.reason, callerOf(res, { kind: 'patient', bookingId: id }));
+    const { therapist } = await status(id);
+    const { position } = await cancelBooking(services, therapist.id, id, { kind: 'patient', token: body.token }, body.reason, callerOf(res, { kind: 'patient', bookingId: id }));
     await services.settle(position);
     res.json(await status(id));
   });

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../../infra/auth/credentials.js';
-import { credentialIdOf, requireTherapist } from '../../infra/http/auth.js';
+import { boundedExpiry, issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../../infra/auth/credentials.js';
+import { credentialExpiryOf, credentialIdOf, requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
@@ -14,16 +14,16 @@ const expiry = (now: () => Date) =>
     .datetime({ offset: true, message: 'Must be an ISO-8601 instant' })
     .refine((value) => Date.parse(value) > now().getTime(), 'Must be in the future')
     .transform((value) => new Date(value))
-    .nullable()
-    .default(null);
+    .nullable();
 
 /** The therapist's own API tokens: list, create, revoke, rotate (only a token's hash is kept). */
 export function tokenRoutes(services: Services): Router {
   const router = Router();
   router.use('/api/tokens', requireTherapist(services.db, services.clock), rateLimits(services).therapist);
   const now = () => services.clock.now();
-  const createBody = z.strictObject({ label: cleanText(100).pipe(z.string({ message: 'A label is required' })), expiresAt: expiry(now) });
-  const rotateBody = z.strictObject({ expiresAt: expiry(now) });
+  const createBody = z.strictObject({ label: cleanText(100).pipe(z.string({ message: 'A label is required' })), expiresAt: expiry(now).default(null) });
+  // Absent: the rotated token keeps the old one's expiry.
+  const rotateBody = z.strictObject({ expiresAt: expiry(now).optional() });
 
   router.get('/api/tokens', async (_req, res) => {
     const { therapistId } = therapistCaller(res);
@@ -34,7 +34,7 @@ export function tokenRoutes(services: Services): Router {
   router.post('/api/tokens', async (req, res) => {
     const { therapistId } = therapistCaller(res);
     const { label, expiresAt } = parseBody(createBody, req);
-    res.status(201).json(await issueTherapistToken(services.db, therapistId, { label, expiresAt }));
+    res.status(201).json(await issueTherapistToken(services.db, therapistId, { label, expiresAt: boundedExpiry(expiresAt, credentialExpiryOf(res)) }));
   });
 
   router.delete('/api/tokens/:id', async (req, res) => {
@@ -48,7 +48,7 @@ export function tokenRoutes(services: Services): Router {
     const { therapistId } = therapistCaller(res);
     const { id } = parseQuery(idParams, req.params);
     const { expiresAt } = parseBody(rotateBody, req);
-    res.status(201).json(await rotateTherapistToken(services.db, therapistId, id, now(), expiresAt));
+    res.status(201).json(await rotateTherapistToken(services.db, therapistId, id, now(), { ...(expiresAt === undefined ? {} : { expiresAt }), notAfter: credentialExpiryOf(res) }));
   });
 
   return router;

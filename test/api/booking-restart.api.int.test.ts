@@ -53,7 +53,7 @@ describe('Booking deadlines across a restart', () => {
       await expect
         .poll(async () => (await second.services.store.readStream(`therapist-${therapist.id}`)).map((e) => e.type), { timeout: 20_000, interval: 200 })
         .toEqual(expect.arrayContaining(['BookingHoldExpired', 'BookingExpired']));
-      await expect.poll(async () => (await second.request('GET', `/api/public/bookings/${bookingId}`)).json.status, { timeout: 20_000 }).toBe('expired');
+      await expect.poll(async () => (await second.request('GET', `/api/public/bookings/${bookingId}?token=${String(requested.json.patientToken)}`)).json.status, { timeout: 20_000 }).toBe('expired');
     } finally {
       await second.close();
     }

@@ -54,7 +54,7 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     });
     const id = String(requested.json.id);
     expect(await slotStatus(therapist.id, '10:00')).toBe('locked');
-    expect((await service.request('GET', `/api/public/bookings/${id}`)).json).toMatchObject({ id, status: 'pending_payment' });
+    expect((await service.request('GET', `/api/public/bookings/${id}?token=${String(requested.json.patientToken)}`)).json).toMatchObject({ id, status: 'pending_payment' });
 
     const paid = await service.request('POST', `/api/bookings/${id}/payment-received`, { token: therapist.token, body: { reference: 'CBU transfer 123' } });
     expect(paid.json).toMatchObject({ status: 'payment_processing' });
@@ -71,7 +71,7 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     expect(sessions.json.sessions).toEqual([
       expect.objectContaining({ id: confirmed.json.sessionId, patient: expect.objectContaining({ name: 'Juan Pérez' }) as unknown, status: 'scheduled', price: 18000, source: 'booking' }),
     ]);
-    expect((await service.request('GET', `/api/public/bookings/${id}`)).json).toMatchObject({ status: 'confirmed', sessionId: confirmed.json.sessionId });
+    expect((await service.request('GET', `/api/public/bookings/${id}`, { token: String(requested.json.patientToken) })).json).toMatchObject({ status: 'confirmed', sessionId: confirmed.json.sessionId });
 
     // Confirming again is refused and never makes a second session.
     const again = await service.request('POST', `/api/bookings/${id}/confirm`, { token: therapist.token });
@@ -175,7 +175,8 @@ describe('Booking API: request, hold, payment, confirmation, cancellation and ex
     const res = await service.request('POST', '/api/public/bookings', { body: bookingBody('00000000-0000-4000-8000-000000000000') });
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ code: 'therapist_not_found', detail: 'No therapist is registered with this id' });
-    expect((await service.request('GET', '/api/public/bookings/00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    expect((await service.request('GET', `/api/public/bookings/${unknown}?token=${service.services.patientTokens.tokenFor(unknown)}`)).status).toBe(404);
     const malformed = await service.request('GET', '/api/public/bookings/not-an-id');
     expect(malformed.status).toBe(400);
     expect(malformed.json).toMatchObject({ errors: [{ field: 'id' }] });
@@ -249,7 +250,7 @@ describe('Booking expiry: the hold, then the request, end with the clock', () =>
 
     clock.advance(50 * MINUTE);
     expect(await sweepBookingDeadlines(service.services)).toMatchObject({ expired: 1 });
-    await expect.poll(async () => (await service.request('GET', `/api/public/bookings/${id}`)).json.status, { timeout: 20_000 }).toBe('expired');
+    await expect.poll(async () => (await service.request('GET', `/api/public/bookings/${id}?token=${String(requested.json.patientToken)}`)).json.status, { timeout: 20_000 }).toBe('expired');
     const confirm = await service.request('POST', `/api/bookings/${id}/confirm`, { token: therapist.token });
     expect(confirm.status).toBe(409);
     expect(confirm.json).toMatchObject({ code: 'booking_expired' });
@@ -257,7 +258,7 @@ describe('Booking expiry: the hold, then the request, end with the clock', () =>
     // A day later the request leaves the working read model; the history keeps it.
     clock.advance(25 * 60 * MINUTE);
     expect((await sweepBookingDeadlines(service.services)).purged).toBeGreaterThanOrEqual(1);
-    expect((await service.request('GET', `/api/public/bookings/${id}`)).status).toBe(404);
+    expect((await service.request('GET', `/api/public/bookings/${id}?token=${String(requested.json.patientToken)}`)).status).toBe(404);
     expect(await eventsOf(therapist.id)).toEqual(expect.arrayContaining(['BookingRequested', 'BookingHoldExpired', 'BookingExpired']));
   });
 });

@@ -55,7 +55,7 @@ describe('Robustness at the edges of the booking API', () => {
     const booked = await service.request('POST', '/api/public/bookings', { body: body(therapist.id.toUpperCase()) });
     expect(booked.status).toBe(201);
     const upper = String(booked.json.id).toUpperCase();
-    expect((await service.request('GET', `/api/public/bookings/${upper}`)).json).toMatchObject({ id: booked.json.id });
+    expect((await service.request('GET', `/api/public/bookings/${upper}?token=${String(booked.json.patientToken)}`)).json).toMatchObject({ id: booked.json.id });
     expect((await service.request('POST', `/api/public/bookings/${upper}/cancel`, { body: { token: booked.json.patientToken } })).json).toMatchObject({ status: 'cancelled' });
   });
 

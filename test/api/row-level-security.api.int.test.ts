@@ -1,7 +1,5 @@
 import pg from 'pg';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_ROLES } from '../../infra/postgres/database-roles.js';
-import { roleOption } from '../../infra/postgres/knex.js';
 import { analystUrl } from '../../src/cli-access.js';
 import { MONDAY_8AM } from '../support/calendar-fixtures.js';
 import { useTestService } from '../support/service.js';
@@ -27,8 +25,8 @@ describe('Row-level security: direct SQL as each role', () => {
     tables = found.rows.map(({ name }) => ({ name, tenantColumn: name === 'therapists' ? 'id' : 'therapist_id' }));
   });
 
-  async function as<T>(role: string | undefined, run: (client: pg.Client) => Promise<T>, url = running.service.services.databaseUrl): Promise<T> {
-    const client = new pg.Client({ connectionString: url, ...(role ? roleOption(role as never) : {}) });
+  async function as<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: url });
     await client.connect();
     try {
       return await run(client);
@@ -49,8 +47,11 @@ describe('Row-level security: direct SQL as each role', () => {
   });
 
   it("as the API's role, a query without WHERE sees the tenant's rows only, and nothing without a tenant", async () => {
-    await as(DATABASE_ROLES.api, async (client) => {
-      expect((await client.query<{ current_user: string }>('SELECT current_user')).rows[0]?.current_user).toBe(DATABASE_ROLES.api);
+    const { reads, databaseUrl } = running.service.services;
+    await as(reads.connectionUrl('api'), async (client) => {
+      expect((await client.query<{ current_user: string }>('SELECT current_user')).rows[0]?.current_user).toBe(reads.roles.api);
+      // Logged in as the role itself, a member of no other: no way out to the owner's rights.
+      expect(await denied(client, `SET ROLE "${new URL(databaseUrl).username}"`)).toBe('42501');
       for (const { name } of tables) {
         expect((await client.query(`SELECT * FROM read.${name}`)).rowCount, `read.${name} without a tenant`).toBe(0);
       }
@@ -69,12 +70,16 @@ describe('Row-level security: direct SQL as each role', () => {
       // SET LOCAL ends with its transaction: the next one sees nothing again.
       expect((await client.query('SELECT * FROM read.sessions')).rowCount).toBe(0);
       for (const table of PRIVATE_TABLES) expect(await denied(client, `SELECT 1 FROM ${table} LIMIT 1`), table).toBe('42501');
+      // Read-only sessions (25006) and no write grant (42501), whichever PostgreSQL checks first.
+      expect(await denied(client, 'INSERT INTO read.therapists (id) VALUES (gen_random_uuid())')).toMatch(/^(42501|25006)$/);
+      await client.query('BEGIN READ WRITE');
       expect(await denied(client, 'INSERT INTO read.therapists (id) VALUES (gen_random_uuid())')).toBe('42501');
+      await client.query('ROLLBACK');
     });
   });
 
   it("as the public's role, only the calendar's public columns, and a booking's status by its id alone", async () => {
-    await as(DATABASE_ROLES.public, async (client) => {
+    await as(running.service.services.reads.connectionUrl('public'), async (client) => {
       expect((await client.query('SELECT id, name, slug FROM read.therapists')).rowCount).toBeGreaterThanOrEqual(2);
       expect(await denied(client, 'SELECT email FROM read.therapists')).toBe('42501');
       expect(await denied(client, 'SELECT reason FROM read.availability_exceptions')).toBe('42501');
@@ -88,15 +93,15 @@ describe('Row-level security: direct SQL as each role', () => {
 
   it("as the analysts' role, logging in with the printed connection string: every read model of every therapist, read-only, and nothing else", async () => {
     const { url, role } = await analystUrl(running.service.services);
-    expect(role).toBe(DATABASE_ROLES.analyst);
-    await as(undefined, async (client) => {
-      expect((await client.query<{ current_user: string }>('SELECT current_user')).rows[0]?.current_user).toBe(DATABASE_ROLES.analyst);
+    expect(role).toBe(running.service.services.reads.roles.analyst);
+    await as(url, async (client) => {
+      expect((await client.query<{ current_user: string }>('SELECT current_user')).rows[0]?.current_user).toBe(role);
       const therapists = (await client.query<{ therapist_id: string }>('SELECT DISTINCT therapist_id::text FROM read.booking_requests')).rows.map((r) => r.therapist_id);
       expect(therapists).toEqual(expect.arrayContaining([a.therapistId, b.therapistId]));
       for (const { name } of tables) expect(await denied(client, `SELECT 1 FROM read.${name} LIMIT 1`), `read.${name}`).toBe('read');
       expect((await client.query('SELECT * FROM read.patient_statistics_at(now())')).rowCount).toBeGreaterThanOrEqual(2);
       for (const table of [...PRIVATE_TABLES, 'projections.checkpoints']) expect(await denied(client, `SELECT 1 FROM ${table} LIMIT 1`), table).toBe('42501');
       expect(await denied(client, 'CREATE TABLE read.mine (x int)')).toMatch(/^(42501|25006)$/);
-    }, url);
+    });
   });
 });

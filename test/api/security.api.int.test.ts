@@ -52,7 +52,10 @@ describe('Security: every route, every credential that must not open it', () => 
   it.each(therapistRoutes.filter((r) => r.path.includes(':')).map((r) => [`${r.method} ${r.path}`, r] as const))(
     "%s: another therapist's resource answers 404, with none of its data",
     async (_name, route) => {
+      const history = async () => (await running.service.services.store.readStream(`therapist-${a.therapistId}`)).length;
+      const before = await history();
       expectRefused(await call(route, a, b.token), 404, a);
+      expect(await history(), "another therapist's request changed nothing").toBe(before);
     },
   );
 
@@ -72,6 +75,15 @@ describe('Security: every route, every credential that must not open it', () => 
     expect((await call(route, a, refused.auditor)).status).toBe(200);
   });
 
+  it('answers a position past the log’s range or a huge page with 400, never a 500', async () => {
+    for (const query of ['after=0:99999999999999999999', 'after=18446744073709551616:0', 'after=1:2:3', 'limit=1000000', 'after=-2:0']) {
+      expectRefused(await running.service.request('GET', `/api/audit/events?${query}`, { token: refused.auditor }), 400, a);
+    }
+    const page = await running.service.request('GET', '/api/audit/events?after=18446744073709551615:9223372036854775807', { token: refused.auditor });
+    expect(page.status).toBe(200);
+    expect(page.json.events).toEqual([]);
+  });
+
   it('gives the auditor bound to one therapist that therapist’s history only', async () => {
     const own = await running.service.request('GET', `/api/audit/therapists/${b.therapistId}/events`, { token: refused.scopedAuditor });
     expect(own.status).toBe(200);
@@ -83,16 +95,32 @@ describe('Security: every route, every credential that must not open it', () => 
   it.each(ROUTES.filter((r) => r.access === 'public' && r.method === 'GET').map((r) => [`${r.method} ${r.path}`, r] as const))('%s: a public answer carries no personal data', async (_name, route) => {
     const response = await call(route, a);
     expect(response.status).toBe(200);
-    // The booking's own status names it and its session; nothing about the person.
-    expect(leaks(response, a).filter((s) => s !== a.bookingId && s !== a.sessionId)).toEqual([]);
+    expect(leaks(response, a)).toEqual([]);
   });
 
+  it.each(ROUTES.filter((r) => r.access === 'patient' && r.method === 'GET').map((r) => [`${r.method} ${r.path}`, r] as const))(
+    "%s: the booking's own token opens its status and nothing personal; none, another booking's or a made-up one does not",
+    async (_name, route) => {
+      const own = await call(route, a);
+      expect(own.status).toBe(200);
+      // The booking's own status names it and its session; nothing about the person.
+      expect(leaks(own, a).filter((s) => s !== a.bookingId && s !== a.sessionId)).toEqual([]);
+      const bare = route.url(a).split('?')[0] ?? '';
+      expectRefused(await running.service.request('GET', bare), 401, a);
+      expectRefused(await running.service.request('GET', `${bare}?token=${b.patientToken}`), 403, a);
+      expectRefused(await running.service.request('GET', bare, { headers: { authorization: `Bearer ${b.patientToken}` } }), 403, a);
+      expectRefused(await running.service.request('GET', `${bare}?token=pt_k1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`), 403, a);
+    },
+  );
+
   it("cancels a booking only with its own patient token: another booking's, a made-up one or a revoked one are refused", async () => {
-    const cancel = ROUTES.find((r) => r.access === 'patient');
+    const cancel = ROUTES.find((r) => r.access === 'patient' && r.method === 'POST');
     if (!cancel) throw new Error('no patient route');
+    const before = await running.service.services.store.headPosition();
     expectRefused(await running.service.request('POST', cancel.url(a), { body: { token: b.patientToken } }), 403, a);
     expectRefused(await running.service.request('POST', cancel.url(a), { body: { token: 'pt_k1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 403, a);
     expectRefused(await running.service.request('POST', cancel.url(a), { body: {} }), 422, a);
+    expect(await running.service.services.store.headPosition()).toEqual(before);
 
     const booked = await running.service.request('POST', '/api/public/bookings', { body: bookingBody(a.therapistId, '09:00', { patientName: 'Rita Sosa', patientEmail: 'rita@example.com', patientPhone: '+5491177770000' }) });
     const id = String(booked.json.id);

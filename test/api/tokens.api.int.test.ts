@@ -58,6 +58,24 @@ describe('Therapist tokens', () => {
     expect((await service.request('POST', `/api/tokens/${String(first?.id)}/rotate`, { token: String(rotated.json.token), body: {} })).status).toBe(404);
   });
 
+  it('never lets a token that expires mint one that outlives it, by creating or by rotating', async () => {
+    const { service } = running;
+    const therapist = await aTherapist(service.services);
+    const shortLived = await service.request('POST', '/api/tokens', { token: therapist.token, body: { label: 'short', expiresAt: '2027-03-02T00:00:00Z' } });
+    const token = String(shortLived.json.token);
+    const longer = await service.request('POST', '/api/tokens', { token, body: { label: 'forever' } });
+    expect(longer.json.expiresAt).toBe('2027-03-02T00:00:00.000Z');
+    const refused = await service.request('POST', '/api/tokens', { token, body: { label: 'later', expiresAt: '2027-04-01T00:00:00Z' } });
+    expect(refused.status).toBe(422);
+    expect((refused.json.errors as { field: string }[]).map((e) => e.field)).toEqual(['expiresAt']);
+    // Rotating keeps the rotated token's expiry unless asked otherwise, and within the caller's.
+    const rotated = await service.request('POST', `/api/tokens/${String(shortLived.json.id)}/rotate`, { token, body: {} });
+    expect(rotated.json.expiresAt).toBe('2027-03-02T00:00:00.000Z');
+    const main = (await service.request('GET', '/api/tokens', { token: therapist.token })).json.tokens as { id: string; label: string }[];
+    const forever = await service.request('POST', `/api/tokens/${String(main.find((t) => t.label === 'default')?.id)}/rotate`, { token: String(rotated.json.token), body: { expiresAt: null } });
+    expect(forever.json.expiresAt).toBe('2027-03-02T00:00:00.000Z');
+  });
+
   it('stops a token revoked through one process in every other process on the same database', async () => {
     const other = await startTestService({ databaseUrl: running.service.services.databaseUrl, clock: running.clock });
     try {

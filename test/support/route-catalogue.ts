@@ -5,7 +5,7 @@ import type { Express } from 'express';
  * on any route missing here, so a new route is born with its access decided and tried.
  *
  *   public     anyone; answers carry no personal data
- *   patient    anyone holding a booking's patient token (in the body)
+ *   patient    anyone holding a booking's patient token (the body, ?token= or a bearer header)
  *   therapist  a therapist's bearer token; only their own resources
  *   auditor    an auditor's bearer token; read-only event history
  *   ops        liveness and readiness probes (load balancers call them unauthenticated)
@@ -23,6 +23,8 @@ export interface Resources {
   readonly ruleId: string;
   readonly exceptionId: string;
   readonly tokenId: string;
+  /** The patient token of `bookingId`. */
+  readonly patientToken: string;
 }
 
 export interface RouteEntry {
@@ -64,9 +66,9 @@ export const ROUTES: readonly RouteEntry[] = [
   route('POST', '/api/public/bookings', 'public', {
     body: (r) => ({ therapistId: r.therapistId, patientName: 'Luis Díaz', patientEmail: 'luis@example.com', patientPhone: '+5491166660000', requestedDate: '2027-03-02', requestedTime: '11:00', paymentMethod: 'bank_transfer' }),
   }),
-  route('GET', '/api/public/bookings/:id', 'public'),
-  route('GET', '/api/public/booking/:id', 'public'),
-  route('POST', '/api/public/bookings/:id/cancel', 'patient', { body: () => ({ token: 'pt_k1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', reason: 'No puedo' }) }),
+  route('GET', '/api/public/bookings/:id', 'patient', { query: (r) => `token=${r.patientToken}` }),
+  route('GET', '/api/public/booking/:id', 'patient', { query: (r) => `token=${r.patientToken}` }),
+  route('POST', '/api/public/bookings/:id/cancel', 'patient', { body: (r) => ({ token: r.patientToken, reason: 'No puedo' }) }),
   route('GET', '/api/availability/rules', 'therapist'),
   route('POST', '/api/availability/rules', 'therapist', { body: () => ({ rules: [{ dayOfWeek: 2, startTime: '09:00', endTime: '12:00' }] }) }),
   route('DELETE', '/api/availability/rules/:id', 'therapist'),

@@ -341,6 +341,12 @@ describe('RemoveAvailabilityException', () => {
       .when({ type: 'RemoveAvailabilityException', exceptionId: 'ex-1' })
       .thenThrows(NotFound, { code: 'availability_exception_not_found' });
   });
+
+  it('finds no exception named like a property every object has (__proto__, constructor)', () => {
+    for (const exceptionId of ['__proto__', 'constructor', 'toString']) {
+      spec.given([registered]).when({ type: 'RemoveAvailabilityException', exceptionId }).thenThrows(NotFound, { code: 'availability_exception_not_found' });
+    }
+  });
 });
 
 describe('ChangeBookingPolicies', () => {
