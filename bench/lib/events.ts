@@ -94,6 +94,7 @@ export function session(startsAtMs: number, options: { completed?: boolean; pati
         price: 15000,
         paymentStatus: 'paid',
         source: 'manual',
+        occurrenceDate: null,
       },
     }),
   ];
@@ -147,7 +148,7 @@ export function bookingCycle(startsAtMs: number, outcome: CycleOutcome, patientI
     envelope({ type: 'BookingConfirmed', data: { bookingId, sessionId, patientId, confirmedAt: iso(paidAt + MINUTE_MS) } }),
     envelope({
       type: 'SessionScheduled',
-      data: { sessionId, patientId, bookingId, recurrenceId: null, startsAt: iso(startsAtMs), endsAt: ended, durationMinutes: 50, price: 15000, paymentStatus: 'paid', source: 'booking' },
+      data: { sessionId, patientId, bookingId, recurrenceId: null, startsAt: iso(startsAtMs), endsAt: ended, durationMinutes: 50, price: 15000, paymentStatus: 'paid', source: 'booking', occurrenceDate: null },
     }),
     outcome === 'completed' ? envelope({ type: 'SessionCompleted', data: { sessionId, at: ended } }) : envelope({ type: 'SessionMarkedNoShow', data: { sessionId, at: ended } }),
   ];

@@ -1,4 +1,6 @@
 import type { AvailabilityFacts, BusyInterval } from '../availability/availability-types.js';
+import { formatLocalDate, localDayOf, timeZone } from '../availability/time.js';
+import { reservedIntervals } from '../recurrence/reservations.js';
 import type { RegisteredTherapist } from './therapist-state.js';
 
 /**
@@ -13,6 +15,17 @@ export function calendarFacts(state: RegisteredTherapist, excludeBookingId?: str
     exceptions: Object.values(state.exceptions),
     busy: busyIntervals(state, excludeBookingId),
   };
+}
+
+/**
+ * The facts a patient's request is decided on: also the slots active recurrences hold ahead of
+ * generation, from the day before `now` to the end of the booking horizon.
+ */
+export function calendarFactsForPatients(state: RegisteredTherapist, now: Date): AvailabilityFacts {
+  const facts = calendarFacts(state);
+  const today = localDayOf(timeZone(state.policies.timezone), now.getTime());
+  const reserved = reservedIntervals(Object.values(state.recurrences), formatLocalDate(today - 1), formatLocalDate(today + state.policies.maxAdvanceBookingDays + 1));
+  return reserved.length === 0 ? facts : { ...facts, busy: [...facts.busy, ...reserved] };
 }
 
 export function busyIntervals(state: RegisteredTherapist, excludeBookingId?: string): BusyInterval[] {

@@ -1,6 +1,6 @@
 import { nearestAvailableSlots, slotAt } from '../availability/slot-search.js';
 import { Conflict } from '../shared/domain-error.js';
-import { calendarFacts } from './calendar-facts.js';
+import { calendarFactsForPatients } from './calendar-facts.js';
 import { requireRegistered } from './registered.js';
 import type { TherapistEvent } from './therapist-events.js';
 import { findBooking, requireOpen, requirePatientLink, requireSlotStillFree } from './booking-guards.js';
@@ -17,7 +17,7 @@ const MINUTE_MS = 60_000;
 export function decideRequestBooking(command: RequestBooking, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
   if (therapist.bookings[command.bookingId]) return [];
-  const facts = calendarFacts(therapist);
+  const facts = calendarFactsForPatients(therapist, command.now);
   const slot = slotAt(facts, command.requestedDate, command.requestedTime, command.now);
   if (slot?.status !== 'available') {
     const alternatives = nearestAvailableSlots(facts, { date: command.requestedDate, time: command.requestedTime }, command.now);
@@ -90,6 +90,7 @@ export function decideConfirmBooking(command: ConfirmBooking, state: TherapistSt
         price: booking.priceAtBooking,
         paymentStatus: 'paid',
         source: 'booking',
+        occurrenceDate: null,
       },
     },
   ];

@@ -1,8 +1,11 @@
+import type { RecurrenceCommand } from './recurrence-commands.js';
 import type { AvailabilityRule } from '../availability/availability-types.js';
 import type { BookingPolicyChanges, ExceptionInput } from '../availability/availability-validation.js';
 import type { Sealed } from '../shared/personal-data.js';
 
 /** Everything that can be asked of a therapist's calendar. Time always comes in the command. */
+export type * from './recurrence-commands.js';
+
 export type TherapistCommand =
   | RegisterTherapist
   | DefineAvailability
@@ -18,7 +21,8 @@ export type TherapistCommand =
   | ExpireBooking
   | RecordSessionOutcome
   | RevokePatientToken
-  | ReissuePatientToken;
+  | ReissuePatientToken
+  | RecurrenceCommand;
 
 /** The therapist voids the patient's link to a booking. */
 export interface RevokePatientToken {

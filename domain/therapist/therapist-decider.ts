@@ -5,7 +5,9 @@ import { decideExpireBooking, decideExpireBookingHold } from './decide-expiry.js
 import { decideReissuePatientToken, decideRevokePatientToken } from './decide-patient-access.js';
 import { decideStartPayment } from './decide-payment.js';
 import { decideRegisterTherapist } from './decide-profile.js';
-import { decideRecordSessionOutcome } from './decide-session.js';
+import { decideGenerateRecurringSessions, decideRecordPaymentReminderDue } from './decide-generation.js';
+import { decideChangeRecurrenceState, decideConfigureRecurrence, decideModifyRecurrence } from './decide-recurrence.js';
+import { decideMarkNotificationsRead, decideRecordSessionOutcome, decideRecordSessionPayment, decideScheduleSession } from './decide-session.js';
 import type { TherapistCommand } from './therapist-commands.js';
 import type { TherapistEvent } from './therapist-events.js';
 import { evolveTherapist } from './therapist-evolve.js';
@@ -43,6 +45,24 @@ function decide(command: TherapistCommand, state: TherapistState): readonly Ther
       return decideRevokePatientToken(command, state);
     case 'ReissuePatientToken':
       return decideReissuePatientToken(command, state);
+    case 'ConfigureRecurrence':
+      return decideConfigureRecurrence(command, state);
+    case 'ModifyRecurrence':
+      return decideModifyRecurrence(command, state);
+    case 'PauseRecurrence':
+    case 'ResumeRecurrence':
+    case 'StopRecurrence':
+      return decideChangeRecurrenceState(command, state);
+    case 'GenerateRecurringSessions':
+      return decideGenerateRecurringSessions(command, state);
+    case 'RecordPaymentReminderDue':
+      return decideRecordPaymentReminderDue(command, state);
+    case 'ScheduleSession':
+      return decideScheduleSession(command, state);
+    case 'RecordSessionPayment':
+      return decideRecordSessionPayment(command, state);
+    case 'MarkNotificationsRead':
+      return decideMarkNotificationsRead(command, state);
     default:
       return assertNever(command);
   }

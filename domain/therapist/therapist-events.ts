@@ -30,6 +30,30 @@ import {
 import { patientTokenReissued, patientTokenRevoked, type PatientTokenReissued, type PatientTokenRevoked } from './events/patient-access-events.js';
 import { therapistRegistered, type TherapistRegistered } from './events/profile-events.js';
 import {
+  notificationsRead,
+  paymentReminderDue,
+  recurrenceCompleted,
+  recurrenceConfigured,
+  recurrenceModified,
+  recurrencePaused,
+  recurrenceResumed,
+  recurrenceStopped,
+  recurringSessionSkipped,
+  sessionPaymentReceived,
+  sessionRescheduled,
+  type NotificationsRead,
+  type PaymentReminderDue,
+  type RecurrenceCompleted,
+  type RecurrenceConfigured,
+  type RecurrenceModified,
+  type RecurrencePaused,
+  type RecurrenceResumed,
+  type RecurrenceStopped,
+  type RecurringSessionSkipped,
+  type SessionPaymentReceived,
+  type SessionRescheduled,
+} from './events/recurrence-events.js';
+import {
   sessionCancelled,
   sessionCompleted,
   sessionMarkedNoShow,
@@ -44,6 +68,7 @@ export type * from './events/availability-events.js';
 export type * from './events/booking-events.js';
 export type * from './events/patient-access-events.js';
 export type * from './events/profile-events.js';
+export type * from './events/recurrence-events.js';
 export type * from './events/session-events.js';
 
 /** Everything that can happen on a `therapist-{id}` stream (each definition names its schema version). */
@@ -66,7 +91,18 @@ export type TherapistEvent =
   | SessionMarkedNoShow
   | SessionCancelled
   | PatientTokenRevoked
-  | PatientTokenReissued;
+  | PatientTokenReissued
+  | RecurrenceConfigured
+  | RecurrenceModified
+  | RecurrencePaused
+  | RecurrenceResumed
+  | RecurrenceStopped
+  | RecurrenceCompleted
+  | RecurringSessionSkipped
+  | SessionRescheduled
+  | SessionPaymentReceived
+  | PaymentReminderDue
+  | NotificationsRead;
 
 export type TherapistEventType = TherapistEvent['type'];
 
@@ -90,6 +126,17 @@ export const therapistEventDefinitions = [
   sessionCancelled,
   patientTokenRevoked,
   patientTokenReissued,
+  recurrenceConfigured,
+  recurrenceModified,
+  recurrencePaused,
+  recurrenceResumed,
+  recurrenceStopped,
+  recurrenceCompleted,
+  recurringSessionSkipped,
+  sessionRescheduled,
+  sessionPaymentReceived,
+  paymentReminderDue,
+  notificationsRead,
 ] as const satisfies readonly EventDefinition<TherapistEventType>[];
 
 export const therapistEventCodec = new EventCodec<TherapistEvent>(therapistEventDefinitions);

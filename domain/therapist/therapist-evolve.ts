@@ -1,5 +1,6 @@
 import { defaultBookingPolicies } from '../availability/availability-types.js';
 import { assertNever } from '../shared/decider.js';
+import { evolveRecurrence, handled } from './evolve-recurrence.js';
 import type { TherapistEvent } from './therapist-events.js';
 import type { BookingInState, BookingStatus, RegisteredTherapist, SessionInState, SessionStatus, TherapistState } from './therapist-state.js';
 
@@ -24,6 +25,7 @@ export function evolveTherapist(state: TherapistState, event: TherapistEvent): T
       exceptions: {},
       bookings: {},
       sessions: {},
+      recurrences: {},
       latestMs: Date.parse(d.registeredAt),
     };
   }
@@ -84,11 +86,16 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
         patientId: d.patientId,
         bookingId: d.bookingId,
         recurrenceId: d.recurrenceId,
+        occurrenceDate: d.occurrenceDate,
         startsAt: d.startsAt,
         endsAt: d.endsAt,
+        durationMinutes: d.durationMinutes,
+        price: d.price,
+        paymentStatus: d.paymentStatus,
         status: 'scheduled',
       };
-      return { ...s, sessions: { ...s.sessions, [d.sessionId]: session } };
+      const next = { ...s, sessions: { ...s.sessions, [d.sessionId]: session } };
+      return d.recurrenceId && d.occurrenceDate ? handled(next, d.recurrenceId, d.occurrenceDate) : next;
     }
     case 'SessionCompleted':
       return setSessionStatus(s, event.data.sessionId, 'completed');
@@ -100,6 +107,18 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
       return updateBooking(s, event.data.bookingId, (b) => ({ ...b, patientTokenHash: null }));
     case 'PatientTokenReissued':
       return updateBooking(s, event.data.bookingId, (b) => ({ ...b, patientTokenHash: event.data.patientTokenHash }));
+    case 'RecurrenceConfigured':
+    case 'RecurrenceModified':
+    case 'RecurrencePaused':
+    case 'RecurrenceResumed':
+    case 'RecurrenceStopped':
+    case 'RecurrenceCompleted':
+    case 'RecurringSessionSkipped':
+    case 'SessionRescheduled':
+    case 'SessionPaymentReceived':
+    case 'PaymentReminderDue':
+    case 'NotificationsRead':
+      return evolveRecurrence(s, event);
     default:
       return assertNever(event);
   }
@@ -108,7 +127,7 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
 /** The instant an event carries, if any: what moves the stream's own clock forward. */
 function instantOf(event: TherapistEvent): number | null {
   const d: Record<string, unknown> = event.data;
-  for (const key of ['requestedAt', 'confirmedAt', 'cancelledAt', 'expiredAt', 'startedAt', 'receivedAt', 'at']) {
+  for (const key of ['requestedAt', 'confirmedAt', 'cancelledAt', 'expiredAt', 'startedAt', 'receivedAt', 'at', 'configuredAt', 'modifiedAt', 'pausedAt', 'resumedAt', 'stoppedAt', 'completedAt', 'skippedAt', 'rescheduledAt', 'dueAt', 'readAt']) {
     const value = d[key];
     if (typeof value === 'string') return Date.parse(value);
   }

@@ -1,4 +1,5 @@
 import type { AvailabilityException, AvailabilityRule, BookingPolicies } from '../availability/availability-types.js';
+import type { RecurrenceSchedule } from '../recurrence/recurrence-schedule.js';
 import type { SealedContact } from '../shared/personal-data.js';
 
 /**
@@ -23,6 +24,7 @@ export interface RegisteredTherapist {
   readonly exceptions: Readonly<Record<string, AvailabilityException>>;
   readonly bookings: Readonly<Record<string, BookingInState>>;
   readonly sessions: Readonly<Record<string, SessionInState>>;
+  readonly recurrences: Readonly<Record<string, RecurrenceInState>>;
   /** The latest instant any event has carried (epoch ms): the stream's own sense of "now", used for pruning. */
   readonly latestMs: number;
 }
@@ -58,9 +60,28 @@ export interface SessionInState {
   readonly patientId: string;
   readonly bookingId: string | null;
   readonly recurrenceId: string | null;
+  readonly occurrenceDate: string | null;
   readonly startsAt: string;
   readonly endsAt: string;
+  readonly durationMinutes: number;
+  readonly price: number;
+  readonly paymentStatus: 'paid' | 'pending';
   readonly status: SessionStatus;
+}
+
+export type RecurrenceStatus = 'active' | 'paused' | 'stopped' | 'completed';
+
+export interface RecurrenceInState {
+  readonly recurrenceId: string;
+  readonly patientId: string;
+  readonly schedule: RecurrenceSchedule;
+  readonly price: number;
+  readonly reminders: { readonly enabled: boolean; readonly daysBefore: number };
+  readonly status: RecurrenceStatus;
+  /** Occurrences on dates before this are never generated (the start date, or the day it resumed). */
+  readonly notBefore: string;
+  /** The latest occurrence date generated or skipped: what the next run goes on from (null: none yet). */
+  readonly handledThrough: string | null;
 }
 
 export const initialTherapistState: TherapistState = { status: 'unregistered' };
@@ -69,7 +90,7 @@ export const initialTherapistState: TherapistState = { status: 'unregistered' };
  * Names the shape of TherapistState for snapshots: bump it whenever evolve or the state changes,
  * so snapshots of the old shape are ignored and streams are folded anew.
  */
-export const THERAPIST_STATE_VERSION = 'therapist-state-3';
+export const THERAPIST_STATE_VERSION = 'therapist-state-4';
 
 /** A state read back from a snapshot written with THERAPIST_STATE_VERSION (plain JSON, so only checked lightly). */
 export function reviveTherapistState(json: unknown): TherapistState {

@@ -65,7 +65,7 @@ function eventsOf(patientId: string, cases: readonly SessionCase[]): TherapistEv
     const startsAt = new Date(start).toISOString();
     const scheduled: TherapistEvent = {
       type: 'SessionScheduled',
-      data: { sessionId, patientId, bookingId: null, recurrenceId: null, startsAt, endsAt: new Date(start + 50 * 60_000).toISOString(), durationMinutes: 50, price: c.price, paymentStatus: c.paid ? 'paid' : 'pending', source: 'manual' },
+      data: { sessionId, patientId, bookingId: null, recurrenceId: null, startsAt, endsAt: new Date(start + 50 * 60_000).toISOString(), durationMinutes: 50, price: c.price, paymentStatus: c.paid ? 'paid' : 'pending', source: 'manual', occurrenceDate: null },
     };
     switch (c.outcome) {
       case 'scheduled':

@@ -488,6 +488,7 @@ const busyMonday = calendarWith(
     price: 15000,
     paymentStatus: 'paid',
     source: 'booking',
+    occurrenceDate: null,
   }),
   bookingRequested('bk-ten', '10:00', REQUEST_AT_TEN),
 );

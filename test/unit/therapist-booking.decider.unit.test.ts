@@ -144,6 +144,7 @@ function confirmed({ bookingId = 'bk-1', date = MONDAY, time = '09:00', at = min
       price: 15000,
       paymentStatus: 'paid',
       source: 'booking',
+      occurrenceDate: null,
     }),
   ];
 }
@@ -389,6 +390,7 @@ describe('ConfirmBooking', () => {
         price: 15000,
         paymentStatus: 'paid',
         source: 'booking',
+        occurrenceDate: null,
       }),
     ]);
   });

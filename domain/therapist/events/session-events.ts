@@ -3,7 +3,7 @@ import type { EventOf } from '../../shared/event-of.js';
 import { defineEvent } from '../../shared/event-codec.js';
 import { sealedText } from '../../shared/personal-data.js';
 import { legacyReason } from './booking-events.js';
-import { cancelledBy, id, instant, minutes, money } from './event-fields.js';
+import { cancelledBy, id, instant, localDate, minutes, money } from './event-fields.js';
 
 export const sessionScheduled = defineEvent(
   'SessionScheduled',
@@ -18,7 +18,10 @@ export const sessionScheduled = defineEvent(
     price: money,
     paymentStatus: z.enum(['paid', 'pending']),
     source: z.enum(['booking', 'recurrence', 'manual']),
+    /** The recurrence's local date this session is the occurrence of (v2; null for other sources). */
+    occurrenceDate: localDate.nullable(),
   }),
+  { version: 2, upcasters: { 1: (data) => ({ ...(data as object), occurrenceDate: null }) } },
 );
 export type SessionScheduled = EventOf<typeof sessionScheduled>;
 
