@@ -9,6 +9,7 @@ import type { KeyStore } from '../infra/crypto/key-store.js';
 import type { BookingTimes, ExpiryScheduler } from './booking-expiry.js';
 import type { CommandHandler } from './command-handler.js';
 import type { PatientTokens } from './patient-tokens.js';
+import type { RecurringJobScheduler, RecurringTimes } from './recurring-generation.js';
 
 /** What use cases need: the stream handlers, the clock, and the database for non-event-sourced bits. */
 export interface CommandContext {
@@ -20,6 +21,8 @@ export interface CommandContext {
   readonly keys: KeyStore;
   readonly bookingTimes: BookingTimes;
   readonly expiry: ExpiryScheduler;
+  readonly recurring: RecurringTimes;
+  readonly recurringJobs: RecurringJobScheduler;
   /** Failures of work that must not fail the command (it has a fallback): logged. */
   onBackgroundError(error: unknown, what: string): void;
   readonly db: Knex;

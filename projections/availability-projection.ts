@@ -19,25 +19,35 @@ const HANDLES = [
   'BookingExpired',
   'SessionScheduled',
   'SessionCancelled',
+  'SessionRescheduled',
+  'RecurrenceConfigured',
+  'RecurrenceModified',
+  'RecurrencePaused',
+  'RecurrenceResumed',
+  'RecurrenceStopped',
+  'RecurrenceCompleted',
+  'RecurringSessionSkipped',
 ] as const satisfies readonly TherapistEvent['type'][];
 type Handled = (typeof HANDLES)[number];
 
 /**
- * read.booking_policies, availability_rules, availability_exceptions, busy_intervals: the facts the
- * availability query computes slots from. Writes are keyed (see TableBuffer), so a batch becomes a
+ * read.booking_policies, availability_rules, availability_exceptions, busy_intervals, recurrences:
+ * the facts the availability query computes slots from (a recurrence's future occurrences show as
+ * booked until generated). Writes are keyed (see TableBuffer), so a batch becomes a
  * few set-based statements and applying an event twice leaves the same rows.
  */
 export function availabilityProjection(shapes: TableShapes = new TableShapes()): Projection {
   return {
     name: 'availability',
     handles: HANDLES,
-    tables: ['read.booking_policies', 'read.availability_rules', 'read.availability_exceptions', 'read.busy_intervals'],
+    tables: ['read.booking_policies', 'read.availability_rules', 'read.availability_exceptions', 'read.busy_intervals', 'read.recurrences'],
     async apply(trx, events) {
       const tables: Tables = {
         policies: new TableBuffer(trx, 'read.booking_policies', ['therapist_id'], shapes),
         rules: new TableBuffer(trx, 'read.availability_rules', ['therapist_id', 'rule_id'], shapes),
         exceptions: new TableBuffer(trx, 'read.availability_exceptions', ['therapist_id', 'exception_id'], shapes),
         busy: new TableBuffer(trx, 'read.busy_intervals', ['therapist_id', 'source_id'], shapes),
+        recurrences: new TableBuffer(trx, 'read.recurrences', ['id'], shapes),
       };
       const touched = new Map<string, number>();
       for (const projected of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
@@ -47,11 +57,17 @@ export function availabilityProjection(shapes: TableShapes = new TableShapes()):
           await tables.rules.flush();
           await trx('read.availability_rules').where({ therapist_id: therapistId }).delete();
         }
+        const onward = onwardDate(projected.event);
+        if (onward) {
+          // The recurrence never goes back to a date it passed: the greater of the two, in SQL.
+          await tables.recurrences.flush();
+          await trx('read.recurrences').where({ id: onward.recurrenceId }).update({ not_before: trx.raw('greatest(not_before, ?::date)', [onward.date]), updated_at: onward.at });
+        }
         applyOne(tables, therapistId, projected.event);
         touched.set(therapistId, projected.streamRevision);
       }
       for (const [therapistId, revision] of touched) tables.policies.update({ therapist_id: therapistId }, { calendar_revision: revision });
-      for (const table of [tables.policies, tables.rules, tables.exceptions, tables.busy]) await table.flush();
+      for (const table of [tables.policies, tables.rules, tables.exceptions, tables.busy, tables.recurrences]) await table.flush();
     },
   };
 }
@@ -61,6 +77,14 @@ interface Tables {
   readonly rules: TableBuffer;
   readonly exceptions: TableBuffer;
   readonly busy: TableBuffer;
+  readonly recurrences: TableBuffer;
+}
+
+/** A modified schedule's start, or the day a recurrence resumed: where its occurrences may go on from. */
+function onwardDate(event: Extract<TherapistEvent, { type: Handled }>): { recurrenceId: string; date: string; at: string } | undefined {
+  if (event.type === 'RecurrenceModified') return { recurrenceId: event.data.recurrenceId, date: event.data.startDate, at: event.data.modifiedAt };
+  if (event.type === 'RecurrenceResumed') return { recurrenceId: event.data.recurrenceId, date: event.data.resumeFrom, at: event.data.resumedAt };
+  return undefined;
 }
 
 function applyOne(t: Tables, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>): void {
@@ -108,14 +132,58 @@ function applyOne(t: Tables, therapistId: string, event: Extract<TherapistEvent,
     case 'SessionScheduled': {
       const d = event.data;
       t.busy.insert({ ...key, source_id: d.sessionId, kind: 'session', starts_at: d.startsAt, ends_at: d.endsAt, expires_at: null });
+      if (d.recurrenceId && d.occurrenceDate) t.recurrences.update({ id: d.recurrenceId }, { handled_through: d.occurrenceDate });
       return;
     }
     case 'SessionCancelled':
       t.busy.delete({ ...key, source_id: event.data.sessionId });
       return;
+    case 'SessionRescheduled':
+      t.busy.update({ ...key, source_id: event.data.sessionId }, { starts_at: event.data.startsAt, ends_at: event.data.endsAt });
+      return;
+    case 'RecurrenceConfigured': {
+      const d = event.data;
+      t.recurrences.insert({ id: d.recurrenceId, ...key, patient_id: d.patientId, ...recurrenceColumns(d), status: 'active', not_before: d.startDate, handled_through: null, configured_at: d.configuredAt, updated_at: d.configuredAt });
+      return;
+    }
+    case 'RecurrenceModified':
+      t.recurrences.update({ id: event.data.recurrenceId }, { ...recurrenceColumns(event.data), updated_at: event.data.modifiedAt });
+      return;
+    case 'RecurrencePaused':
+      t.recurrences.update({ id: event.data.recurrenceId }, { status: 'paused', updated_at: event.data.pausedAt });
+      return;
+    case 'RecurrenceResumed':
+      t.recurrences.update({ id: event.data.recurrenceId }, { status: 'active', updated_at: event.data.resumedAt });
+      return;
+    case 'RecurrenceStopped':
+      t.recurrences.update({ id: event.data.recurrenceId }, { status: 'stopped', updated_at: event.data.stoppedAt });
+      return;
+    case 'RecurrenceCompleted':
+      t.recurrences.update({ id: event.data.recurrenceId }, { status: 'completed', updated_at: event.data.completedAt });
+      return;
+    case 'RecurringSessionSkipped':
+      t.recurrences.update({ id: event.data.recurrenceId }, { handled_through: event.data.occurrenceDate });
+      return;
     default:
       assertNever(event);
   }
+}
+
+function recurrenceColumns(d: Extract<TherapistEvent, { type: 'RecurrenceConfigured' | 'RecurrenceModified' }>['data']) {
+  return {
+    frequency: d.frequency,
+    interval_days: d.intervalDays,
+    day_of_week: d.dayOfWeek,
+    local_time: d.localTime,
+    duration_minutes: d.durationMinutes,
+    price: d.price,
+    start_date: d.startDate,
+    end_date: d.endDate,
+    reminders_enabled: d.reminders.enabled,
+    reminder_days_before: d.reminders.daysBefore,
+    rule: d.rule,
+    timezone: d.timezone,
+  };
 }
 
 function policyColumns(p: BookingPolicies) {

@@ -18,6 +18,9 @@ const HANDLES = [
   'SessionCompleted',
   'SessionMarkedNoShow',
   'SessionCancelled',
+  'SessionRescheduled',
+  'SessionPaymentReceived',
+  'PaymentReminderDue',
   'PatientForgotten',
 ] as const satisfies readonly (TherapistEvent | PatientEvent)['type'][];
 type Handled = Exclude<(typeof HANDLES)[number], 'PatientForgotten'>;
@@ -144,6 +147,10 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         source: d.source,
         cancelled_by: null,
         status_changed_at: null,
+        occurrence_date: d.occurrenceDate,
+        paid_at: null,
+        payment_reference: null,
+        payment_reminder_due_at: null,
       });
       return;
     }
@@ -155,6 +162,17 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       return;
     case 'SessionCancelled':
       sessions.update({ id: event.data.sessionId }, { status: 'cancelled', cancelled_by: event.data.cancelledBy, status_changed_at: event.data.cancelledAt });
+      return;
+    case 'SessionRescheduled': {
+      const d = event.data;
+      sessions.update({ id: d.sessionId }, { starts_at: d.startsAt, ends_at: d.endsAt, duration_minutes: d.durationMinutes, price: d.price });
+      return;
+    }
+    case 'SessionPaymentReceived':
+      sessions.update({ id: event.data.sessionId }, { payment_status: 'paid', paid_at: event.data.receivedAt, payment_reference: event.data.reference });
+      return;
+    case 'PaymentReminderDue':
+      sessions.update({ id: event.data.sessionId }, { payment_reminder_due_at: event.data.dueAt });
       return;
     default:
       assertNever(event);

@@ -9,12 +9,13 @@ import { bookingsProjection } from './bookings-projection.js';
 import { patientNotesProjection } from './patient-notes-projection.js';
 import { patientsProjection } from './patients-projection.js';
 import { TableShapes } from './table-buffer.js';
+import { notificationsProjection } from './notifications-projection.js';
 import { therapistsProjection } from './therapists-projection.js';
 
 /** Every read model the service maintains, in no particular order; `open` unseals personal data for those that show it. */
 export function createProjections(open: PersonalDataOpener): readonly Projection[] {
   const shapes = new TableShapes();
-  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes), patientNotesProjection(open, shapes)];
+  return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes), patientNotesProjection(open, shapes), notificationsProjection(shapes)];
 }
 
 const codecs = [therapistEventCodec, patientEventCodec];

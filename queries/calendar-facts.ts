@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { AvailabilityFacts, BookingPolicies, BusyInterval, ExceptionFact, RuleFact } from '../domain/availability/availability-types.js';
 import { formatLocalDate, MS_PER_DAY, parseLocalDate } from '../domain/availability/time.js';
 import { NotFound } from '../domain/shared/domain-error.js';
+import type { RecurrenceSchedule } from '../domain/recurrence/recurrence-schedule.js';
+import { reservedIntervals } from '../domain/recurrence/reservations.js';
 import type { Cache } from '../infra/cache/cache.js';
 import type { Queryable } from '../infra/event-store/postgres-event-store-sql.js';
 
@@ -97,6 +99,35 @@ const BUSY = `SELECT kind, to_char(starts_at AT TIME ZONE 'UTC', ${ISO}) AS star
   FROM read.busy_intervals
   WHERE therapist_id = $1 AND starts_at > $2 AND starts_at < $3 AND ends_at > $4`;
 
+// Active recurrences: the slots they hold ahead of generation are expanded for the range (reservations.ts).
+const RECURRENCES = `SELECT frequency, interval_days, day_of_week, local_time, duration_minutes, to_char(start_date, 'YYYY-MM-DD') AS start_date,
+    to_char(end_date, 'YYYY-MM-DD') AS end_date, timezone, to_char(not_before, 'YYYY-MM-DD') AS not_before, to_char(handled_through, 'YYYY-MM-DD') AS handled_through
+  FROM read.recurrences WHERE therapist_id = $1 AND status = 'active'`;
+
+interface RecurrenceRow {
+  frequency: RecurrenceSchedule['frequency'];
+  interval_days: number | null;
+  day_of_week: number | null;
+  local_time: string;
+  duration_minutes: number;
+  start_date: string;
+  end_date: string | null;
+  timezone: string;
+  not_before: string;
+  handled_through: string | null;
+}
+
+function reservationsOf(rows: readonly RecurrenceRow[], first: number, last: number): BusyInterval[] {
+  const recurrences = rows.map((r) => ({
+    schedule: { frequency: r.frequency, intervalDays: r.interval_days, dayOfWeek: r.day_of_week, localTime: r.local_time, durationMinutes: r.duration_minutes, startDate: r.start_date, endDate: r.end_date, timezone: r.timezone },
+    status: 'active' as const,
+    notBefore: r.not_before,
+    handledThrough: r.handled_through,
+  }));
+  // A day either side: a local day's slots reach into its neighbours in UTC, and buffers further.
+  return reservedIntervals(recurrences, formatLocalDate(first - 1), formatLocalDate(last + 1));
+}
+
 async function loadRangeFacts(pool: Queryable, therapistId: string, range: { startDate: string; endDate: string }): Promise<RangeFacts> {
   const first = parseLocalDate(range.startDate) ?? 0;
   const last = parseLocalDate(range.endDate) ?? first;
@@ -112,14 +143,18 @@ async function loadRangeFacts(pool: Queryable, therapistId: string, range: { sta
       values: [therapistId, formatLocalDate(first), formatLocalDate(last)],
     }),
     () => pool.query<{ kind: string; starts_at: string; ends_at: string; expires_at: string | null }>({ name: 'availability_busy', text: BUSY, values: [therapistId, earliestStart, to, from] }),
+    () => pool.query<RecurrenceRow>({ name: 'availability_recurrences', text: RECURRENCES, values: [therapistId] }),
   ] as const;
   // A pool runs them side by side; a tenant's transaction has one connection, so one after the other.
-  const [rules, exceptions, busy] = pool instanceof pg.Pool
-    ? await Promise.all([queries[0](), queries[1](), queries[2]()])
-    : [await queries[0](), await queries[1](), await queries[2]()];
+  const [rules, exceptions, busy, recurrences] = pool instanceof pg.Pool
+    ? await Promise.all([queries[0](), queries[1](), queries[2](), queries[3]()])
+    : [await queries[0](), await queries[1](), await queries[2](), await queries[3]()];
   return {
     rules: rules.rows.map((r): RuleFact => ({ dayOfWeek: r.day_of_week, startTime: r.start_time, endTime: r.end_time })),
     exceptions: exceptions.rows.map((e): ExceptionFact => ({ date: e.date, allDay: e.all_day, startTime: e.start_time, endTime: e.end_time, isAvailable: e.is_available })),
-    busy: busy.rows.map((b): BusyInterval => ({ kind: b.kind === 'session' ? 'session' : 'hold', startsAt: b.starts_at, endsAt: b.ends_at, expiresAt: b.expires_at })),
+    busy: [
+      ...busy.rows.map((b): BusyInterval => ({ kind: b.kind === 'session' ? 'session' : 'hold', startsAt: b.starts_at, endsAt: b.ends_at, expiresAt: b.expires_at })),
+      ...reservationsOf(recurrences.rows, first, last),
+    ],
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { issueAuditorToken, listAuditorTokens, revokeAuditorToken } from '../infra/auth/auditor-credentials.js';
 import { issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../infra/auth/credentials.js';
 import { ensureLogin, urlAs } from '../infra/postgres/database-roles.js';
+import { runRecurringGeneration } from '../commands/recurring-generation.js';
 import type { Services } from './services.js';
 
 /** A command-line mistake: the message names what to give instead. */
@@ -54,6 +55,23 @@ export async function analystUrl(services: Services): Promise<{ url: string; rol
   const password = configured ?? services.keys.derivedSecret(`database role ${role}`);
   await ensureLogin(services.db, services.databaseUrl, role, password);
   return { url: urlAs(services.databaseUrl, role, password), role };
+}
+
+/**
+ * `recurring generate [--date YYYY-MM-DD]`: the daily generation by hand (spec 9.4's ops backup), as
+ * of now, or as of 00:00 UTC of a later day (never an earlier one: nothing is generated in the past).
+ */
+export async function generateByHand(services: Services, args: readonly string[]) {
+  const { values } = parseArgs({ args: [...args], options: { date: { type: 'string' } }, strict: true });
+  const now = services.clock.now();
+  let asOf = now;
+  if (values.date !== undefined) {
+    const day = checked(z.iso.date(), values.date, '--date must be a date YYYY-MM-DD');
+    asOf = new Date(`${day}T00:00:00.000Z`);
+    if (day < now.toISOString().slice(0, 10)) throw new CliInputError('--date must be today or later: nothing is generated in the past');
+    if (asOf < now) asOf = now;
+  }
+  return runRecurringGeneration(services, { trigger: 'cli', now: asOf });
 }
 
 async function therapistNamed(services: Services, idOrSlug: string | undefined): Promise<string> {

@@ -7,7 +7,7 @@ import { createLogger } from '../infra/logging/logger.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createServices, StartupError, type Services } from './services.js';
 import { therapistInput } from './therapist-input.js';
-import { analystUrl, auditorTokenCommand, CliInputError, therapistTokenCommand } from './cli-access.js';
+import { analystUrl, auditorTokenCommand, CliInputError, generateByHand, therapistTokenCommand } from './cli-access.js';
 
 const USAGE = `Usage:
   npm run cli -- therapist create --name <name> --slug <slug> --email <email> [--timezone <IANA zone>] [--price <ARS>]
@@ -17,6 +17,7 @@ const USAGE = `Usage:
   npm run cli -- auditor token create --name <name> [--therapist <id|slug>] [--expires <ISO instant>]
   npm run cli -- auditor token list | revoke <token id>
   npm run cli -- analyst url
+  npm run cli -- recurring generate [--date YYYY-MM-DD]
   npm run cli -- projections status
   npm run cli -- projections rebuild <name>`;
 
@@ -36,6 +37,7 @@ async function run(argv: readonly string[]): Promise<unknown> {
       : undefined;
     if (tokens !== undefined) return tokens;
     if (group === 'analyst' && action === 'url') return await analystUrl(services);
+    if (group === 'recurring' && action === 'generate') return await generateByHand(services, rest);
     if (group === 'projections' && action === 'status') return await services.projections.status();
     if (background && rest[0]) {
       // Replays to the head before exiting, so the read model is whole again when the command returns

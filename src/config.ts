@@ -88,6 +88,8 @@ const environment = z.object({
   BOOKING_EXPIRATION_MINUTES: positiveInt(5, 24 * 60).default(60),
   // A started payment that never completes frees its slot after this long (and never after the session's notice).
   BOOKING_PAYMENT_TIMEOUT_HOURS: positiveInt(1, 30 * 24).default(48),
+  // BR-RS-001: recurring sessions are generated this many days ahead.
+  RECURRING_ADVANCE_GENERATION_DAYS: positiveInt(1, 60).default(7),
   REDIS_TTL_AVAILABILITY: positiveInt(1, 86_400).default(900),
   DATABASE_CONNECTION_POOL_MAX: positiveInt(2, 200).default(20),
   SEED_DEMO_THERAPIST: flag.default(true),
@@ -134,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     logLevel: e.LOG_LEVEL,
     defaultTimezone: e.DEFAULT_TIMEZONE,
     booking: { holdMinutes: e.BOOKING_SOFT_LOCK_MINUTES, expirationMinutes: e.BOOKING_EXPIRATION_MINUTES, paymentTimeoutMinutes: e.BOOKING_PAYMENT_TIMEOUT_HOURS * 60, patientLinkHours: e.PATIENT_TOKEN_HOURS_AFTER_SESSION },
+    recurring: { advanceDays: e.RECURRING_ADVANCE_GENERATION_DAYS },
     cache: { availabilityTtlSeconds: e.REDIS_TTL_AVAILABILITY, availabilityEnabled: e.AVAILABILITY_CACHE_ENABLED },
     databasePoolMax: e.DATABASE_CONNECTION_POOL_MAX,
     seedDemoTherapist: e.SEED_DEMO_THERAPIST,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { expireBooking, expireBookingHold, noExpiryScheduler, sweepBookingDeadlines, type ExpiryScheduler } from '../commands/booking-expiry.js';
 import { CommandHandler } from '../commands/command-handler.js';
+import { noRecurringJobs, runRecurringGeneration, type RecurringJobScheduler } from '../commands/recurring-generation.js';
 import { parsePatientTokenKeys, PatientTokens } from '../commands/patient-tokens.js';
 import type { CommandContext } from '../commands/command-context.js';
 import { patientDecider } from '../domain/patient/patient-decider.js';
@@ -182,6 +183,16 @@ export async function createServices(config: Config, options: ServiceOptions = {
           },
         })
       : noExpiryScheduler;
+    const recurringJobs: RecurringJobScheduler = scheduler
+      ? (await import('../infra/scheduler/recurring-jobs.js')).defineRecurringJobs(
+          scheduler,
+          async (timezone) => {
+            const summary = await runRecurringGeneration(services, { trigger: `daily:${timezone}`, timezone });
+            logger.info({ summary }, 'recurring generation run');
+          },
+          async () => (await db<{ timezone: string }>('app.recurring_therapists').distinct('timezone')).map((r) => r.timezone),
+        )
+      : noRecurringJobs;
 
     const services: Services = {
       config,
@@ -202,6 +213,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       keys,
       bookingTimes: config.booking,
       expiry,
+      recurring: config.recurring,
+      recurringJobs,
       onBackgroundError: (error, what) => logger.warn({ err: error }, what),
       availabilityQuery: { pool: reads.publicPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
       settle: async (position) => {

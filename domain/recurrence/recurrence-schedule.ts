@@ -63,7 +63,12 @@ export function weekdayOf(s: RecurrenceSchedule): number {
 
 /** The schedule as RFC 5545 text (DTSTART and RRULE, floating local time), as kept in the events. */
 export function ruleText(s: RecurrenceSchedule): string {
-  return ruleOf(s).toString();
+  // rrule writes its UTC fields with a Z, which RFC 5545 reads as UTC (09:00 Buenos Aires as 06:00):
+  // without it, DTSTART and UNTIL are floating, the wall clock of the event's `timezone`.
+  return ruleOf(s)
+    .toString()
+    .replace(/^(DTSTART:\d{8}T\d{6})Z$/m, '$1')
+    .replace(/(UNTIL=\d{8}T\d{6})Z/, '$1');
 }
 
 const RRULE_DAYS = [RRule.SU, RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR, RRule.SA];
@@ -75,8 +80,14 @@ function ruleOf(s: RecurrenceSchedule) {
   const common = { dtstart: new Date(start), ...(end === null ? {} : { until: new Date(end) }) };
   switch (s.frequency) {
     case 'weekly':
-    case 'biweekly':
-      return new RRule({ ...common, freq: RRule.WEEKLY, interval: s.frequency === 'weekly' ? 1 : 2, byweekday: [RRULE_DAYS[weekdayOf(s)] ?? RRule.MO] });
+    case 'biweekly': {
+      // DTSTART is the first session (the first such weekday on or after the start date), as RFC 5545
+      // asks: with INTERVAL=2, rrule counts weeks from WKST (Monday), so a DTSTART in the week before
+      // that weekday's would put the first session 2 weeks out instead of days (a Saturday start on Mondays).
+      const weekday = weekdayOf(s);
+      const first = start + ((weekday - dayOfWeek(parseLocalDate(s.startDate) ?? 0) + 7) % 7) * MS_PER_DAY;
+      return new RRule({ ...common, dtstart: new Date(first), freq: RRule.WEEKLY, interval: s.frequency === 'weekly' ? 1 : 2, byweekday: [RRULE_DAYS[weekday] ?? RRule.MO] });
+    }
     case 'monthly': {
       const day = new Date(start).getUTCDate();
       return day <= 28

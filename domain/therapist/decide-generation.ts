@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AvailabilityFacts, BusyInterval } from '../availability/availability-types.js';
 import { DayRangePlanner, type MinuteRange } from '../availability/day-ranges.js';
 import { intervalRelation } from '../availability/slot-search.js';
@@ -13,13 +12,16 @@ import type { TherapistEvent } from './therapist-events.js';
 import type { RecurrenceInState, RegisteredTherapist, TherapistState } from './therapist-state.js';
 
 /**
- * The session id of a recurrence's occurrence: the same for every run that generates it (a UUID
- * of version 5's shape over the recurrence id and the local date), so no run can make a second one.
+ * The session id of a recurrence's occurrence: the same for every run that generates it, so no run
+ * can make a second one. The recurrence's (random) UUID with its last 48 bits XORed with the local
+ * day number plus one: distinct per date, never the recurrence's own id, still a UUID.
  */
 export function occurrenceSessionId(recurrenceId: string, date: string): string {
-  const hex = createHash('sha1').update(`psicopay recurrence occurrence\u0000${recurrenceId}\u0000${date}`).digest('hex');
-  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  // Ids that are not UUIDs (specifications' short names) are joined to the date instead.
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(recurrenceId)) return `${recurrenceId}:${date}`;
+  const day = BigInt((parseLocalDate(date) ?? 0) + 1);
+  const node = (BigInt(`0x${recurrenceId.slice(24)}`) ^ day) & 0xffffffffffffn;
+  return `${recurrenceId.slice(0, 24)}${node.toString(16).padStart(12, '0')}`;
 }
 
 /**
@@ -86,7 +88,7 @@ export function decideGenerateRecurringSessions(command: GenerateRecurringSessio
 export function decideRecordPaymentReminderDue(command: RecordPaymentReminderDue, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
   const session = Object.hasOwn(therapist.sessions, command.sessionId) ? therapist.sessions[command.sessionId] : undefined;
-  if (!session || session.status !== 'scheduled' || session.paymentStatus !== 'pending' || Date.parse(session.startsAt) <= command.now.getTime()) return [];
+  if (!session || session.status !== 'scheduled' || session.paymentStatus !== 'pending' || session.reminderDueAt !== null || Date.parse(session.startsAt) <= command.now.getTime()) return [];
   const recurrence = session.recurrenceId ? recurrenceIn(therapist, session.recurrenceId) : undefined;
   if (recurrence && !recurrence.reminders.enabled) return [];
   return [{ type: 'PaymentReminderDue', data: { sessionId: session.sessionId, recurrenceId: session.recurrenceId, dueAt: command.now.toISOString() } }];

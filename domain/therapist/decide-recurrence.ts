@@ -29,7 +29,7 @@ export function decideConfigureRecurrence(command: ConfigureRecurrence, state: T
 /**
  * BR-RS-005: the new settings apply to occurrences not generated yet; with `applyToPending`, the
  * generated sessions not paid yet (and still ahead) take the new time, length and price on their own
- * date, unless that would overlap another session or hold. Paid sessions are never touched.
+ * date, unless that would overlap another session or hold or is already past. Paid sessions are never touched.
  */
 export function decideModifyRecurrence(command: ModifyRecurrence, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
@@ -54,7 +54,7 @@ export function decideModifyRecurrence(command: ModifyRecurrence, state: Therapi
 export interface PendingChange {
   readonly session: SessionInState;
   readonly interval: { readonly startsAt: string; readonly endsAt: string };
-  /** false when the new time would overlap another session or hold: the session keeps its time. */
+  /** false when the new time would overlap another session or hold, or is already past: the session keeps its time. */
   readonly movable: boolean;
 }
 
@@ -68,7 +68,8 @@ export function pendingChanges(therapist: RegisteredTherapist, recurrenceId: str
     if (interval.startsAt === session.startsAt && interval.endsAt === session.endsAt && price === session.price) continue;
     const facts = calendarFacts({ ...therapist, sessions: Object.fromEntries(Object.entries(therapist.sessions).filter(([id]) => id !== session.sessionId)) });
     const relation = intervalRelation(facts, interval, now);
-    changes.push({ session, interval, movable: relation !== 'booked' && relation !== 'locked' });
+    // A session still ahead never moves to a time already past (today's 17:00 changed to 14:00 at 15:00).
+    changes.push({ session, interval, movable: relation !== 'booked' && relation !== 'locked' && Date.parse(interval.startsAt) > now.getTime() });
   }
   return changes;
 }

@@ -50,7 +50,10 @@ export function evolveRecurrence(s: RegisteredTherapist, event: RecurrenceEvent)
       const session = s.sessions[event.data.sessionId];
       return session ? { ...s, sessions: { ...s.sessions, [session.sessionId]: { ...session, paymentStatus: 'paid' } } } : s;
     }
-    case 'PaymentReminderDue':
+    case 'PaymentReminderDue': {
+      const session = s.sessions[event.data.sessionId];
+      return session ? { ...s, sessions: { ...s.sessions, [session.sessionId]: { ...session, reminderDueAt: event.data.dueAt } } } : s;
+    }
     case 'NotificationsRead':
       return s;
   }

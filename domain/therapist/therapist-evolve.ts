@@ -92,6 +92,7 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
         durationMinutes: d.durationMinutes,
         price: d.price,
         paymentStatus: d.paymentStatus,
+        reminderDueAt: null,
         status: 'scheduled',
       };
       const next = { ...s, sessions: { ...s.sessions, [d.sessionId]: session } };

@@ -66,6 +66,8 @@ export interface SessionInState {
   readonly durationMinutes: number;
   readonly price: number;
   readonly paymentStatus: 'paid' | 'pending';
+  /** BR-RS-007: when its payment reminder was recorded as due (null: not yet). */
+  readonly reminderDueAt: string | null;
   readonly status: SessionStatus;
 }
 

@@ -11,6 +11,8 @@ const PUBLIC_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   availability_rules: ['therapist_id', 'day_of_week', 'start_time', 'end_time'],
   availability_exceptions: ['therapist_id', 'date', 'all_day', 'start_time', 'end_time', 'is_available'],
   busy_intervals: ['therapist_id', 'kind', 'starts_at', 'ends_at', 'expires_at'],
+  // The slots a recurrence holds ahead of generation: when, not for whom nor at what price.
+  recurrences: ['therapist_id', 'frequency', 'interval_days', 'day_of_week', 'local_time', 'duration_minutes', 'start_date', 'end_date', 'timezone', 'status', 'not_before', 'handled_through'],
 };
 
 /** The column naming a row's therapist, where it is not `therapist_id`. */

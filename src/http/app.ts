@@ -13,6 +13,7 @@ import { publicBookingRoutes } from './public-booking-routes.js';
 import { therapistBookingRoutes } from './therapist-booking-routes.js';
 import { auditRoutes } from './audit-routes.js';
 import { tokenRoutes } from './token-routes.js';
+import { recurringRoutes } from './recurring-routes.js';
 import { publicTherapistRoutes } from './public-therapist-routes.js';
 
 /** The HTTP face of the service: one express app, every error through problem+json. */
@@ -43,6 +44,7 @@ export function createHttpApp(services: Services): Express {
   app.use(publicBookingRoutes(services));
   app.use(therapistBookingRoutes(services));
   app.use(patientRoutes(services));
+  app.use(recurringRoutes(services));
   app.use(tokenRoutes(services));
   app.use(auditRoutes(services));
   if (services.config.benchEndpoints) app.use(benchRoutes());

@@ -7,6 +7,8 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { therapistBookings, therapistSessions } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { manualSessionBody } from './recurring-input.js';
+import { recordSessionPayment, scheduleManualSession } from '../../commands/recurring.js';
 import { rateLimits } from './rate-limits.js';
 import { cleanText, localDateParam, uuidParam } from './text.js';
 
@@ -75,6 +77,24 @@ export function therapistBookingRoutes(services: Services): Router {
     const { id } = parseQuery(idParams, req.params);
     await services.settle((await revokePatientToken(services, therapistId, id, caller)).position);
     res.status(204).end();
+  });
+
+  // A one-off session for one of the therapist's patients (it may take a slot a recurrence holds: BR-RS-002).
+  router.post('/api/sessions', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const body = parseBody(manualSessionBody, req);
+    const { session, position } = await scheduleManualSession(services, therapistId, body, caller);
+    await services.settle(position);
+    res.status(201).json({ id: session.sessionId, status: session.status, startsAt: session.startsAt, endsAt: session.endsAt, price: session.price, paymentStatus: session.paymentStatus, source: 'manual' });
+  });
+
+  router.post('/api/sessions/:id/payment-received', async (req, res) => {
+    const { therapistId, caller } = therapistCaller(res);
+    const { id } = parseQuery(idParams, req.params);
+    const { reference } = parseBody(paymentBody, req);
+    const { session, position } = await recordSessionPayment(services, therapistId, id, reference, caller);
+    await services.settle(position);
+    res.json({ id, status: session.status, paymentStatus: session.paymentStatus });
   });
 
   router.get('/api/sessions', async (req, res) => {

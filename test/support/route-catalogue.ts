@@ -23,6 +23,7 @@ export interface Resources {
   readonly ruleId: string;
   readonly exceptionId: string;
   readonly tokenId: string;
+  readonly recurrenceId: string;
   /** The patient token of `bookingId`. */
   readonly patientToken: string;
 }
@@ -48,7 +49,9 @@ const fill = (path: string) => (r: Resources) =>
     .replace('/api/patients/:id', `/api/patients/${r.patientId}`)
     .replace('/api/availability/rules/:id', `/api/availability/rules/${r.ruleId}`)
     .replace('/api/availability/exceptions/:id', `/api/availability/exceptions/${r.exceptionId}`)
-    .replace('/api/tokens/:id', `/api/tokens/${r.tokenId}`);
+    .replace('/api/tokens/:id', `/api/tokens/${r.tokenId}`)
+    .replace('/api/recurring/:patientId', `/api/recurring/${r.patientId}`)
+    .replace('/api/recurring/:id', `/api/recurring/${r.recurrenceId}`);
 
 function route(method: RouteEntry['method'], path: string, access: Access, extra: { query?: (r: Resources) => string; body?: RouteEntry['body'] } = {}): RouteEntry {
   const url = fill(path);
@@ -101,6 +104,17 @@ export const ROUTES: readonly RouteEntry[] = [
   route('DELETE', '/api/patients/:id/notes/:noteId', 'therapist'),
   route('PUT', '/api/patients/:id/preferences', 'therapist', { body: () => ({ preferredDays: [2], customPrice: 12000 }) }),
   route('POST', '/api/patients/:id/forget', 'therapist'),
+  route('POST', '/api/sessions', 'therapist', { body: (r) => ({ patientId: r.patientId, date: '2027-03-23', time: '09:00' }) }),
+  route('POST', '/api/sessions/:id/payment-received', 'therapist', { body: () => ({ reference: 'TRX-2' }) }),
+  route('POST', '/api/recurring', 'therapist', { body: (r) => ({ patientId: r.patientId, frequency: 'weekly', dayOfWeek: 4, time: '16:00', startDate: '2027-03-04' }) }),
+  route('GET', '/api/recurring/:patientId', 'therapist'),
+  route('PUT', '/api/recurring/:id', 'therapist', { body: () => ({ frequency: 'weekly', dayOfWeek: 2, time: '11:00', startDate: '2027-03-02', price: 14000 }) }),
+  route('POST', '/api/recurring/:id/pause', 'therapist'),
+  route('POST', '/api/recurring/:id/resume', 'therapist'),
+  route('DELETE', '/api/recurring/:id', 'therapist'),
+  route('GET', '/api/recurring/:id/occurrences', 'therapist', { query: () => 'from=2027-03-01&to=2027-04-30' }),
+  route('GET', '/api/notifications', 'therapist'),
+  route('POST', '/api/notifications/read', 'therapist', { body: () => ({ ids: ['booking:00000000-0000-4000-8000-000000000000'] }) }),
   route('GET', '/api/tokens', 'therapist'),
   route('POST', '/api/tokens', 'therapist', { body: () => ({ label: 'laptop' }) }),
   route('DELETE', '/api/tokens/:id', 'therapist'),

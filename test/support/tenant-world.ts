@@ -32,6 +32,9 @@ export async function aTenant(service: TestService, who: string): Promise<Tenant
   expect(exception.status).toBe(201);
   const rules = await service.request('GET', '/api/availability/rules', { token: t });
   const spare = await issueTherapistToken(service.services.db, therapist.id, { label: 'spare' });
+  // Tuesdays at 11:00 from the week after, within the calendar openTherapist gives.
+  const recurrence = await service.request('POST', '/api/recurring', { token: t, body: { patientId, frequency: 'weekly', dayOfWeek: 2, time: '11:00', startDate: '2027-03-09' } });
+  expect(recurrence.status).toBe(201);
   return {
     therapistId: therapist.id,
     slug: therapist.slug,
@@ -42,6 +45,7 @@ export async function aTenant(service: TestService, who: string): Promise<Tenant
     ruleId: String((rules.json.rules as { id: string }[])[0]?.id),
     exceptionId: String(exception.json.id),
     tokenId: spare.id,
+    recurrenceId: String(recurrence.json.id),
     token: t,
     patientToken: String(booked.json.patientToken),
     secrets: [patient.patientName, patient.patientEmail, patient.patientPhone, `Nota privada de ${who}`, `Motivo privado de ${who}`, bookingId, sessionId, patientId],

@@ -9,6 +9,7 @@ import { patientProfiles } from './0007-patient-profiles.js';
 import { patientStatistics } from './0008-patient-statistics.js';
 import { patientNotes } from './0009-patient-notes.js';
 import { rolesAndIsolation } from './0010-roles-and-isolation.js';
+import { recurrences } from './0011-recurrences.js';
 
 export interface Migration {
   readonly name: string;
@@ -17,4 +18,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences];
