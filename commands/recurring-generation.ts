@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { recurrenceIn } from '../domain/therapist/decide-recurrence.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
+import type { LogPosition } from '../infra/event-store/event-store.js';
 import { describeError } from '../infra/logging/safe-error.js';
 import { systemCaller, metadataOf } from './caller.js';
 import type { CommandContext } from './command-context.js';
@@ -20,6 +21,8 @@ export interface RecurringTimes {
 }
 
 export interface GenerationOutcome {
+  /** Where the run's last event is in the log (undefined: it appended nothing). */
+  readonly position?: LogPosition | undefined;
   readonly generated: number;
   readonly skipped: number;
   readonly completed: number;
@@ -49,6 +52,7 @@ export async function generateForTherapist(ctx: CommandContext, therapistId: str
   const count = (type: string) => result.events.filter((e) => e.type === type).length;
   const therapist = requireRegistered(result.state);
   let remindersDue = 0;
+  let position = result.position;
   for (const session of Object.values(therapist.sessions)) {
     const recurrence = session.recurrenceId ? recurrenceIn(therapist, session.recurrenceId) : undefined;
     if (!recurrence?.reminders.enabled || session.status !== 'scheduled' || session.paymentStatus !== 'pending' || session.reminderDueAt !== null) continue;
@@ -56,8 +60,9 @@ export async function generateForTherapist(ctx: CommandContext, therapistId: str
     if (startsAt <= now.getTime() || startsAt - recurrence.reminders.daysBefore * DAY_MS > now.getTime()) continue;
     const reminded = await ctx.therapists.handle(stream, { type: 'RecordPaymentReminderDue', sessionId: session.sessionId, now }, metadataOf(caller));
     remindersDue += reminded.events.length;
+    position = reminded.position ?? position;
   }
-  return { generated: count('SessionScheduled'), skipped: count('RecurringSessionSkipped'), completed: count('RecurrenceCompleted'), remindersDue };
+  return { position, generated: count('SessionScheduled'), skipped: count('RecurringSessionSkipped'), completed: count('RecurrenceCompleted'), remindersDue };
 }
 
 /**

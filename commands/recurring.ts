@@ -10,6 +10,7 @@ import type { RecurrenceInState } from '../domain/therapist/therapist-state.js';
 import { canonicalSchedule } from '../domain/recurrence/recurrence-schedule.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
+import { generateForTherapist } from './recurring-generation.js';
 
 export interface RecurrenceInput {
   readonly schedule: ScheduleInput;
@@ -30,10 +31,11 @@ export async function configureRecurrence(ctx: CommandContext, therapistId: stri
   const recurrenceId = randomUUID();
   await joinDailyGeneration(ctx, therapistId, therapist.policies.timezone);
   const result = await ctx.therapists.handle(stream, { type: 'ConfigureRecurrence', recurrenceId, patientId, schedule: input.schedule, price, reminders: input.reminders, now: ctx.clock.now() }, metadataOf(caller));
-  const recurrence = recurrenceIn(requireRegistered(result.state), recurrenceId);
-  if (!recurrence) throw new Error('The recurrence was decided but is not in the stream state');
   await ctx.recurringJobs.ensureDaily(therapist.policies.timezone).catch((error: unknown) => ctx.onBackgroundError(error, 'could not schedule the daily generation'));
-  return { recurrence, position: result.position };
+  const generated = await generateNow(ctx, therapistId);
+  const recurrence = recurrenceIn(requireRegistered((await ctx.therapists.load(stream)).state), recurrenceId);
+  if (!recurrence) throw new Error('The recurrence was decided but is not in the stream state');
+  return { recurrence, position: generated ?? result.position };
 }
 
 /**
@@ -56,16 +58,19 @@ export async function modifyRecurrence(ctx: CommandContext, therapistId: string,
   const recurrence = recurrenceIn(after, recurrenceId);
   if (!recurrence) throw new NotFound('recurrence', recurrenceId);
   const rescheduled = result.events.filter((e) => e.type === 'SessionRescheduled').length;
+  const generated = await generateNow(ctx, therapistId);
   // What still differs after the decision: all of them when not applied, those kept for a conflict when applied.
   const remaining = pendingChanges(after, recurrenceId, canonicalSchedule({ ...input.schedule, timezone: after.policies.timezone }), price, now);
-  return { recurrence, pendingSessions: remaining.length + rescheduled, rescheduled, keptForConflict: input.applyToPending ? remaining.length : 0, position: result.position };
+  return { recurrence, pendingSessions: remaining.length + rescheduled, rescheduled, keptForConflict: input.applyToPending ? remaining.length : 0, position: generated ?? result.position };
 }
 
 export async function changeRecurrenceState(ctx: CommandContext, therapistId: string, recurrenceId: string, type: ChangeRecurrenceState['type'], caller: Caller) {
   const result = await ctx.therapists.handle(therapistStream(therapistId), { type, recurrenceId, now: ctx.clock.now() }, metadataOf(caller));
-  const recurrence = recurrenceIn(requireRegistered(result.state), recurrenceId);
+  // Resumed: this week's occurrences come at once, not at the next midnight.
+  const generated = type === 'ResumeRecurrence' && result.events.length > 0 ? await generateNow(ctx, therapistId) : undefined;
+  const recurrence = recurrenceIn(requireRegistered((await ctx.therapists.load(therapistStream(therapistId))).state), recurrenceId);
   if (!recurrence) throw new NotFound('recurrence', recurrenceId);
-  return { recurrence, position: result.position };
+  return { recurrence, position: generated ?? result.position };
 }
 
 /** A one-off session for one of the therapist's patients (source `manual`): 409 when it overlaps a session or hold. */
@@ -111,6 +116,19 @@ export async function markNotificationsRead(ctx: CommandContext, therapistId: st
 
 export function recurrencesOfPatient(state: Parameters<typeof requireRegistered>[0], patientId: string): RecurrenceInState[] {
   return Object.values(requireRegistered(state).recurrences).filter((r) => r.patientId === patientId);
+}
+
+/**
+ * The coming days' occurrences at once after a recurrence is set up, changed or resumed: otherwise
+ * one due before the next midnight would only be skipped as late. The daily run catches up if this fails.
+ */
+async function generateNow(ctx: CommandContext, therapistId: string) {
+  try {
+    return (await generateForTherapist(ctx, therapistId, ctx.clock.now())).position;
+  } catch (error) {
+    ctx.onBackgroundError(error, 'could not generate the coming recurring sessions; the daily run will');
+    return undefined;
+  }
 }
 
 async function joinDailyGeneration(ctx: CommandContext, therapistId: string, timezone: string): Promise<void> {

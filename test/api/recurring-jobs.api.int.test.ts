@@ -33,7 +33,7 @@ describe('Recurring generation jobs', () => {
     const first = await startTestService({ databaseUrl: database.url, clock, env });
     const therapist = await openTherapist(first);
     const patient = await first.request('POST', '/api/patients', { token: therapist.token, body: { name: 'Ana Gómez', email: 'ana.jobs@example.com', phone: '+5491155551111' } });
-    const created = await first.request('POST', '/api/recurring', { token: therapist.token, body: { patientId: patient.json.id, frequency: 'weekly', dayOfWeek: 2, time: '10:00', startDate: '2027-03-02' } });
+    const created = await first.request('POST', '/api/recurring', { token: therapist.token, body: { patientId: patient.json.id, frequency: 'weekly', dayOfWeek: 2, time: '10:00', startDate: '2027-03-16' } });
     expect(created.status).toBe(201);
     await first.close();
 
@@ -45,6 +45,8 @@ describe('Recurring generation jobs', () => {
       expect(jobs[0]?.next_run_at?.toISOString()).toMatch(/T03:00:00\.000Z$/);
       const scheduler = second.services.scheduler;
       if (!scheduler) throw new Error('the scheduler should run');
+      // Midnight of the day the first Tuesday comes within 7 days.
+      clock.set('2027-03-09T03:00:00.000Z');
       await scheduler.agenda.now(dailyGenerationJob(ZONE), { timezone: ZONE });
       await expect
         .poll(async () => (await second.services.store.readStream(`therapist-${therapist.id}`)).filter((e) => e.type === 'SessionScheduled').length, { timeout: 20_000, interval: 200 })

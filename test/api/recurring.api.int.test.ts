@@ -41,6 +41,14 @@ describe('Recurring sessions over HTTP', () => {
     expect(await streamTypes(p.id)).toContain('RecurrenceConfigured');
   });
 
+  it('generates the coming week at once when a recurrence is configured, not at the next midnight', async () => {
+    const { service } = running;
+    const p = await practice(service);
+    await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId) });
+    const sessions = await service.request('GET', '/api/sessions?from=2027-03-01T00:00:00Z&to=2027-03-31T00:00:00Z', { token: p.token });
+    expect((sessions.json.sessions as { startsAt: string; paymentStatus: string }[]).map((x) => [x.startsAt, x.paymentStatus])).toEqual([['2027-03-02T13:00:00.000Z', 'pending']]);
+  });
+
   it('refuses invalid combinations field by field', async () => {
     const { service } = running;
     const p = await practice(service);

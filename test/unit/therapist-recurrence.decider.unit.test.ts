@@ -246,6 +246,15 @@ describe('ConfigureRecurrence', () => {
     expect(ruleFor({ frequency: 'custom', dayOfWeek: null, intervalDays: 10 })).toBe('RRULE:FREQ=DAILY;INTERVAL=10');
   });
 
+  it('starts a weekly or biweekly rule on the first such weekday on or after the start date (its DTSTART is the first session)', () => {
+    // Biweekly on Mondays from Saturday 03-07: the first session is Monday 03-09, two days later (rrule
+    // alone, counting weeks from Monday, made it 03-16 when DTSTART was the Saturday).
+    const biweekly = { frequency: 'biweekly', startDate: '2026-03-07' } as const;
+    const [recorded] = spec.given(calendar).when(configure({ schedule: biweekly })).events();
+    expect(recorded?.data).toMatchObject({ startDate: '2026-03-07', rule: 'DTSTART:20260309T090000\nRRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO' });
+    spec.given([...calendar, configured({ schedule: biweekly })]).when(generate(midnight('2026-03-07'))).then([generated('2026-03-09')]);
+  });
+
   it('records nothing for a request retried with the same recurrence id and settings', () => {
     spec.given(withRecurrence).when(configure({ now: minutesAfter(NOW, 1) })).then([]);
   });
@@ -308,7 +317,8 @@ describe('GenerateRecurringSessions', () => {
   it('generates the occurrence 7 days ahead on the day it enters the window, and nothing before its start date', () => {
     // Thursday 03-05: the window reaches Thursday 03-12, so only Monday 03-09 is due.
     spec.given(withRecurrence).when(generate(midnight('2026-03-05'))).then([generated('2026-03-09')]);
-    spec.given(withRecurrence).when(generate(midnight('2026-03-01'))).then([]);
+    // From 03-16 on: Monday 03-09, inside the window, is before its start.
+    spec.given([...calendar, configured({ schedule: { startDate: '2026-03-16' } })]).when(generate(midnight('2026-03-09'))).then([generated('2026-03-16')]);
   });
 
   it('gives each occurrence a deterministic session id: the same for every run, another for another date or recurrence', () => {
