@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { patientStream } from '../domain/patient/patient-events.js';
 import { Conflict } from '../domain/shared/domain-error.js';
+import { requireRegistered } from '../domain/therapist/registered.js';
+import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
 import type { BlindIndexes } from '../infra/crypto/key-store.js';
 import type { LogPosition } from '../infra/event-store/event-store.js';
@@ -93,7 +95,12 @@ export async function forgetPatient(ctx: CommandContext, therapistId: string, pa
   // Once more after the event: a note or profile sealed meanwhile (its key made after the first
   // destruction, its event before ours) goes too; anything later is refused by the decider.
   await ctx.keys.destroyForPatient(therapistId, patientId);
-  return result;
+  // No new session for someone forgotten: their recurrences stop (the sessions already there stay).
+  const calendar = therapistStream(therapistId);
+  const live = Object.values(requireRegistered((await ctx.therapists.load(calendar)).state).recurrences).filter((r) => r.patientId === patientId && (r.status === 'active' || r.status === 'paused'));
+  let position = result.position;
+  for (const r of live) position = (await ctx.therapists.handle(calendar, { type: 'StopRecurrence', recurrenceId: r.recurrenceId, now: ctx.clock.now() }, metadataOf(caller))).position ?? position;
+  return { ...result, position };
 }
 
 async function findPatient(db: Knex, therapistId: string, indexes: BlindIndexes): Promise<{ patientId: string; matchedBy: 'phone' | 'email' } | undefined> {

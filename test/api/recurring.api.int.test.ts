@@ -49,6 +49,16 @@ describe('Recurring sessions over HTTP', () => {
     expect((sessions.json.sessions as { startsAt: string; paymentStatus: string }[]).map((x) => [x.startsAt, x.paymentStatus])).toEqual([['2027-03-02T13:00:00.000Z', 'pending']]);
   });
 
+  it("stops a forgotten patient's recurrences: no new session is generated for someone forgotten", async () => {
+    const { service } = running;
+    const p = await practice(service);
+    const recurrence = await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId) });
+    expect((await service.request('POST', `/api/patients/${p.patientId}/forget`, { token: p.token })).status).toBe(200);
+    const listed = await service.request('GET', `/api/recurring/${p.patientId}`, { token: p.token });
+    expect((listed.json.recurrences as { id: string; status: string }[]).map((r) => [r.id, r.status])).toEqual([[recurrence.json.id, 'stopped']]);
+    expect(await slotStatus(p.id, '2027-03-16', '10:00')).toBe('available');
+  });
+
   it('refuses invalid combinations field by field', async () => {
     const { service } = running;
     const p = await practice(service);
