@@ -51,15 +51,18 @@ export async function generateForTherapist(ctx: CommandContext, therapistId: str
   const result = await ctx.therapists.handle(stream, { type: 'GenerateRecurringSessions', advanceDays: ctx.recurring.advanceDays, now }, metadataOf(caller));
   const count = (type: string) => result.events.filter((e) => e.type === type).length;
   const therapist = requireRegistered(result.state);
+  const due = Object.values(therapist.sessions).filter((session) => {
+    const recurrence = session.recurrenceId ? recurrenceIn(therapist, session.recurrenceId) : undefined;
+    if (!recurrence?.reminders.enabled || session.status !== 'scheduled' || session.paymentStatus !== 'pending' || session.reminderDueAt !== null) return false;
+    const startsAt = Date.parse(session.startsAt);
+    return startsAt > now.getTime() && startsAt - recurrence.reminders.daysBefore * DAY_MS <= now.getTime();
+  });
   let remindersDue = 0;
   let position = result.position;
-  for (const session of Object.values(therapist.sessions)) {
-    const recurrence = session.recurrenceId ? recurrenceIn(therapist, session.recurrenceId) : undefined;
-    if (!recurrence?.reminders.enabled || session.status !== 'scheduled' || session.paymentStatus !== 'pending' || session.reminderDueAt !== null) continue;
-    const startsAt = Date.parse(session.startsAt);
-    if (startsAt <= now.getTime() || startsAt - recurrence.reminders.daysBefore * DAY_MS > now.getTime()) continue;
-    const reminded = await ctx.therapists.handle(stream, { type: 'RecordPaymentReminderDue', sessionId: session.sessionId, now }, metadataOf(caller));
-    remindersDue += reminded.events.length;
+  if (due.length > 0) {
+    // One decision (one append) for the day's reminders of this calendar.
+    const reminded = await ctx.therapists.handle(stream, { type: 'RecordPaymentRemindersDue', sessionIds: due.map((s) => s.sessionId), now }, metadataOf(caller));
+    remindersDue = reminded.events.length;
     position = reminded.position ?? position;
   }
   return { position, generated: count('SessionScheduled'), skipped: count('RecurringSessionSkipped'), completed: count('RecurrenceCompleted'), remindersDue };

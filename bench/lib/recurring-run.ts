@@ -15,7 +15,7 @@ export interface WorkerRun {
   readonly startupMs: number;
   /** The worker's own CPU over the run. */
   readonly cpuMs: number;
-  /** The whole cluster's CPU over the run (from the worker's "running" line to its "done" line). */
+  /** The whole cluster's CPU over the run (between the worker's "ready" and "done" handshakes). */
   readonly postgresCpuMs: number;
   readonly maxRssMb: number;
 }
@@ -25,14 +25,16 @@ const DATA_KEY = process.env.DATA_ENCRYPTION_KEY ?? randomBytes(32).toString('ba
 const TOKEN_KEYS = process.env.PATIENT_TOKEN_SECRET ?? `bench:${randomBytes(32).toString('base64url')}`;
 
 /**
- * One daily run in its own process, with the service's Node flags (its heap cap): the run's CPU
- * and memory are its own rather than the bench's, its streams are folded cold from the store as
- * after a restart, and the budget can stop it like any other child.
+ * One daily run in its own process, with the service's Node flags (its heap cap; plus
+ * BENCH_SERVICE_NODE_ARGS, e.g. to profile it): the run's CPU and memory are its own rather than the
+ * bench's, its streams are folded cold from the store as after a restart, and the budget can stop
+ * it like any other child.
  */
 export async function runWorker(databaseUrl: string, now: Date, advanceDays: number, postmasterPid: number, timeoutMs: number): Promise<WorkerRun> {
-  const child = startChild(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', path.join(REPO, 'bench', 'recurring-worker.ts'), now.toISOString()], {
+  const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = startChild(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, '--import', 'tsx', path.join(REPO, 'bench', 'recurring-worker.ts'), now.toISOString()], {
     cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: databaseUrl, DATA_ENCRYPTION_KEY: DATA_KEY, PATIENT_TOKEN_SECRET: TOKEN_KEYS, RECURRING_ADVANCE_GENERATION_DAYS: String(advanceDays) },
   });
   let err = '';
@@ -46,8 +48,14 @@ export async function runWorker(databaseUrl: string, now: Date, advanceDays: num
       const text = pending.slice(0, end);
       pending = pending.slice(end + 1);
       const line = parsed(text);
-      if (line?.phase === 'running') postgresStart = clusterCpuMs(postmasterPid);
-      else if (line?.phase === 'done') done = { ...line, postgresCpuMs: clusterCpuMs(postmasterPid) - (postgresStart ?? 0) };
+      // Read before answering: the worker waits, its connections open, until it hears back.
+      if (line?.phase === 'ready') {
+        postgresStart = clusterCpuMs(postmasterPid);
+        child.stdin?.write('go\n');
+      } else if (line?.phase === 'done') {
+        done = { ...line, postgresCpuMs: clusterCpuMs(postmasterPid) - (postgresStart ?? 0) };
+        child.stdin?.end('stop\n');
+      }
     }
   });
   // 'close' comes after stdout is drained, 'exit' may come before its last line was read.

@@ -7,7 +7,7 @@ import type { SkipReason } from './events/recurrence-events.js';
 import { calendarFacts } from './calendar-facts.js';
 import { recurrenceIn, todayOf } from './decide-recurrence.js';
 import { requireRegistered } from './registered.js';
-import type { GenerateRecurringSessions, RecordPaymentReminderDue } from './recurrence-commands.js';
+import type { GenerateRecurringSessions, RecordPaymentReminderDue, RecordPaymentRemindersDue } from './recurrence-commands.js';
 import type { TherapistEvent } from './therapist-events.js';
 import type { RecurrenceInState, RegisteredTherapist, TherapistState } from './therapist-state.js';
 
@@ -92,6 +92,10 @@ export function decideRecordPaymentReminderDue(command: RecordPaymentReminderDue
   const recurrence = session.recurrenceId ? recurrenceIn(therapist, session.recurrenceId) : undefined;
   if (recurrence && !recurrence.reminders.enabled) return [];
   return [{ type: 'PaymentReminderDue', data: { sessionId: session.sessionId, recurrenceId: session.recurrenceId, dueAt: command.now.toISOString() } }];
+}
+
+export function decideRecordPaymentRemindersDue(command: RecordPaymentRemindersDue, state: TherapistState): TherapistEvent[] {
+  return command.sessionIds.flatMap((sessionId) => decideRecordPaymentReminderDue({ type: 'RecordPaymentReminderDue', sessionId, now: command.now }, state));
 }
 
 function firstOpenDate(r: RecurrenceInState): string {

@@ -43,6 +43,13 @@ export interface RecordPaymentReminderDue {
   readonly now: Date;
 }
 
+/** The reminders of a run, in one decision (one append for the day's reminders of a calendar). */
+export interface RecordPaymentRemindersDue {
+  readonly type: 'RecordPaymentRemindersDue';
+  readonly sessionIds: readonly string[];
+  readonly now: Date;
+}
+
 /** A one-off session the therapist schedules for one of their patients (source `manual`). */
 export interface ScheduleSession {
   readonly type: 'ScheduleSession';
@@ -74,6 +81,7 @@ export type RecurrenceCommand =
   | ChangeRecurrenceState
   | GenerateRecurringSessions
   | RecordPaymentReminderDue
+  | RecordPaymentRemindersDue
   | ScheduleSession
   | RecordSessionPayment
   | MarkNotificationsRead;

@@ -5,7 +5,7 @@ import { decideExpireBooking, decideExpireBookingHold } from './decide-expiry.js
 import { decideReissuePatientToken, decideRevokePatientToken } from './decide-patient-access.js';
 import { decideStartPayment } from './decide-payment.js';
 import { decideRegisterTherapist } from './decide-profile.js';
-import { decideGenerateRecurringSessions, decideRecordPaymentReminderDue } from './decide-generation.js';
+import { decideGenerateRecurringSessions, decideRecordPaymentReminderDue, decideRecordPaymentRemindersDue } from './decide-generation.js';
 import { decideChangeRecurrenceState, decideConfigureRecurrence, decideModifyRecurrence } from './decide-recurrence.js';
 import { decideMarkNotificationsRead, decideRecordSessionOutcome, decideRecordSessionPayment, decideScheduleSession } from './decide-session.js';
 import type { TherapistCommand } from './therapist-commands.js';
@@ -57,6 +57,8 @@ function decide(command: TherapistCommand, state: TherapistState): readonly Ther
       return decideGenerateRecurringSessions(command, state);
     case 'RecordPaymentReminderDue':
       return decideRecordPaymentReminderDue(command, state);
+    case 'RecordPaymentRemindersDue':
+      return decideRecordPaymentRemindersDue(command, state);
     case 'ScheduleSession':
       return decideScheduleSession(command, state);
     case 'RecordSessionPayment':

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
+import { wallToInstant } from '../support/wall-clock-reference.js';
 import { describe, expect, it } from 'vitest';
 import { nextOccurrenceAfter, occurrenceDates, occurrenceInterval, type RecurrenceFrequency, type RecurrenceSchedule } from '../../domain/recurrence/recurrence-schedule.js';
 
@@ -119,30 +120,6 @@ function referenceDates(s: RecurrenceSchedule, lastDay: number): number[] {
   }
 }
 
-interface ReferenceInstant {
-  readonly ms: number;
-  /** false when the clock never shows the wall time that day (a spring-forward gap). */
-  readonly exists: boolean;
-}
-
-/** The instant a wall-clock time happens in a zone: the earliest showing it, or luxon's answer in a gap. */
-function wallToInstant(zone: string, date: string, minute: number): ReferenceInstant {
-  const [year, month, day] = date.split('-').map(Number);
-  const hour = Math.floor(minute / 60);
-  const minuteOfHour = minute % 60;
-  const showsWall = (instant: number): boolean => {
-    const local = DateTime.fromMillis(instant, { zone });
-    return local.year === year && local.month === month && local.day === day && local.hour === hour && local.minute === minuteOfHour;
-  };
-  const guess = DateTime.fromObject({ year, month, day, hour, minute: minuteOfHour }, { zone }).toMillis();
-  if (!showsWall(guess)) return { ms: guess, exists: false };
-  let earliest = guess;
-  for (const back of [30, 60, 90, 120, 180]) {
-    const candidate = guess - back * MINUTE;
-    if (showsWall(candidate)) earliest = Math.min(earliest, candidate);
-  }
-  return { ms: earliest, exists: true };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios

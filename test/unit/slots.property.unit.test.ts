@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
+import { wallToInstant as referenceInstant } from '../support/wall-clock-reference.js';
 import { describe, expect, it } from 'vitest';
 import type {
   AvailabilityFacts,
@@ -148,28 +149,10 @@ function openRuns(open: readonly boolean[]): [number, number][] {
   return runs;
 }
 
-/**
- * The instant a wall-clock time happens in a zone: null if the clock never shows it (DST gap), the
- * earliest instant showing it if it is shown twice (repeated hour).
- */
+/** The reference instant, or null if the clock never shows that wall time (DST gap). */
 function wallToInstant(zone: string, date: string, minute: number): number | null {
-  const [year, month, day] = date.split('-').map(Number);
-  const hour = Math.floor(minute / 60);
-  const minuteOfHour = minute % 60;
-  const showsWall = (instant: number): boolean => {
-    const local = DateTime.fromMillis(instant, { zone });
-    return local.year === year && local.month === month && local.day === day && local.hour === hour && local.minute === minuteOfHour;
-  };
-  const guess = DateTime.fromObject({ year, month, day, hour, minute: minuteOfHour }, { zone }).toMillis();
-  if (!showsWall(guess)) return null;
-  // An earlier occurrence needs the clock to have been set back within the last few hours.
-  if (DateTime.fromMillis(guess - 3 * HOUR, { zone }).offset === DateTime.fromMillis(guess, { zone }).offset) return guess;
-  let earliest = guess;
-  for (const back of [30, 60, 90, 120, 180]) {
-    const candidate = guess - back * MINUTE;
-    if (showsWall(candidate)) earliest = Math.min(earliest, candidate);
-  }
-  return earliest;
+  const reference = referenceInstant(zone, date, minute);
+  return reference.exists ? reference.ms : null;
 }
 
 function overlaps(aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
