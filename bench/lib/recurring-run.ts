@@ -93,7 +93,7 @@ export interface Append {
 /**
  * The run's appends as it made them: on PostgreSQL an append is one transaction, whose id is the
  * position's `commit`, so consecutive events of one stream and one commit were one append (a
- * therapist's generated sessions together, each payment reminder alone).
+ * therapist's generated sessions together, then its reminders due together).
  */
 export function appendsOf(recorded: readonly RecordedEvent[]): Append[] {
   const appends: { stream: string; commit: bigint; events: EventToAppend[] }[] = [];
