@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { localDayOf, parseLocalDate, timeZone } from '../domain/availability/time.js';
 import { recurrenceIn } from '../domain/therapist/decide-recurrence.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
@@ -38,7 +39,6 @@ export interface GenerationSummary extends GenerationOutcome {
   readonly errors: readonly { readonly therapistId: string; readonly error: string }[];
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * One therapist's run: every occurrence due up to the advance window (generated or skipped, on the
@@ -51,11 +51,13 @@ export async function generateForTherapist(ctx: CommandContext, therapistId: str
   const result = await ctx.therapists.handle(stream, { type: 'GenerateRecurringSessions', advanceDays: ctx.recurring.advanceDays, now }, metadataOf(caller));
   const count = (type: string) => result.events.filter((e) => e.type === type).length;
   const therapist = requireRegistered(result.state);
+  const today = localDayOf(timeZone(therapist.policies.timezone), now.getTime());
   const due = Object.values(therapist.sessions).filter((session) => {
     const recurrence = session.recurrenceId ? recurrenceIn(therapist, session.recurrenceId) : undefined;
     if (!recurrence?.reminders.enabled || session.status !== 'scheduled' || session.paymentStatus !== 'pending' || session.reminderDueAt !== null) return false;
-    const startsAt = Date.parse(session.startsAt);
-    return startsAt > now.getTime() && startsAt - recurrence.reminders.daysBefore * DAY_MS <= now.getTime();
+    if (Date.parse(session.startsAt) <= now.getTime() || session.occurrenceDate === null) return false;
+    // BR-RS-007 in days: the run of the day N days before the session's local date records it.
+    return (parseLocalDate(session.occurrenceDate) ?? 0) - recurrence.reminders.daysBefore <= today;
   });
   let remindersDue = 0;
   let position = result.position;

@@ -57,7 +57,8 @@ export async function modifyRecurrence(ctx: CommandContext, therapistId: string,
   const after = requireRegistered(result.state);
   const recurrence = recurrenceIn(after, recurrenceId);
   if (!recurrence) throw new NotFound('recurrence', recurrenceId);
-  const rescheduled = result.events.filter((e) => e.type === 'SessionRescheduled').length;
+  // Moved: rescheduled on their date, or cancelled for the new rule's occurrence of their week.
+  const rescheduled = result.events.filter((e) => e.type === 'SessionRescheduled' || e.type === 'SessionCancelled').length;
   const generated = await generateNow(ctx, therapistId);
   // What still differs after the decision: all of them when not applied, those kept for a conflict when applied.
   const remaining = pendingChanges(after, recurrenceId, canonicalSchedule({ ...input.schedule, timezone: after.policies.timezone }), price, now);

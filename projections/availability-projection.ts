@@ -62,6 +62,9 @@ export function availabilityProjection(shapes: TableShapes = new TableShapes()):
           // The recurrence never goes back to a date it passed: the greater of the two, in SQL.
           await tables.recurrences.flush();
           await trx('read.recurrences').where({ id: onward.recurrenceId }).update({ not_before: trx.raw('greatest(not_before, ?::date)', [onward.date]), updated_at: onward.at });
+          if (onward.reopensFrom) {
+            await trx('read.recurrences').where({ id: onward.recurrenceId }).where('handled_through', '>=', onward.reopensFrom).update({ handled_through: trx.raw('?::date - 1', [onward.reopensFrom]) });
+          }
         }
         applyOne(tables, therapistId, projected.event);
         touched.set(therapistId, projected.streamRevision);
@@ -81,8 +84,8 @@ interface Tables {
 }
 
 /** A modified schedule's start, or the day a recurrence resumed: where its occurrences may go on from. */
-function onwardDate(event: Extract<TherapistEvent, { type: Handled }>): { recurrenceId: string; date: string; at: string } | undefined {
-  if (event.type === 'RecurrenceModified') return { recurrenceId: event.data.recurrenceId, date: event.data.startDate, at: event.data.modifiedAt };
+function onwardDate(event: Extract<TherapistEvent, { type: Handled }>): { recurrenceId: string; date: string; at: string; reopensFrom?: string } | undefined {
+  if (event.type === 'RecurrenceModified') return { recurrenceId: event.data.recurrenceId, date: event.data.startDate, at: event.data.modifiedAt, reopensFrom: event.data.effectiveFrom };
   if (event.type === 'RecurrenceResumed') return { recurrenceId: event.data.recurrenceId, date: event.data.resumeFrom, at: event.data.resumedAt };
   return undefined;
 }

@@ -25,7 +25,16 @@ export function notificationsProjection(shapes: TableShapes = new TableShapes())
     tables: ['read.notifications'],
     async apply(trx, events) {
       const notifications = new TableBuffer(trx, 'read.notifications', ['id'], shapes);
-      for (const { event, streamId } of handledEvents<TherapistEvent, Handled>(events, HANDLES)) applyOne(notifications, streamId.slice('therapist-'.length), event);
+      for (const { event, streamId } of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
+        const therapistId = streamId.slice('therapist-'.length);
+        if (event.type === 'NotificationsRead') {
+          // The therapist's own notifications only, as they stand: an id not there (yet) marks nothing.
+          await notifications.flush();
+          await trx('read.notifications').where({ therapist_id: therapistId }).whereIn('id', event.data.notificationIds).whereNull('read_at').update({ read_at: event.data.readAt });
+        } else {
+          applyOne(notifications, therapistId, event);
+        }
+      }
       await notifications.flush();
     },
   };
@@ -33,7 +42,7 @@ export function notificationsProjection(shapes: TableShapes = new TableShapes())
 
 const NONE = { recurrence_id: null, patient_id: null, session_id: null, booking_id: null, occurrence_date: null, starts_at: null, reasons: null, exception_ids: null, read_at: null };
 
-function applyOne(t: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>): void {
+function applyOne(t: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Exclude<Handled, 'NotificationsRead'> }>): void {
   const base = { ...NONE, therapist_id: therapistId };
   switch (event.type) {
     case 'RecurringSessionSkipped': {
@@ -49,9 +58,6 @@ function applyOne(t: TableBuffer, therapistId: string, event: Extract<TherapistE
       return;
     case 'PaymentReminderDue':
       t.insert({ ...base, id: notificationId.reminder(event.data.sessionId), kind: 'payment_reminder_due', recurrence_id: event.data.recurrenceId, session_id: event.data.sessionId, created_at: event.data.dueAt });
-      return;
-    case 'NotificationsRead':
-      for (const id of event.data.notificationIds) t.update({ id }, { read_at: event.data.readAt });
       return;
     default:
       assertNever(event);

@@ -118,8 +118,9 @@ export async function recurrenceOccurrences(db: Knex, therapistId: string, recur
   const byDate = new Map<string, OccurrenceView>();
   for (const s of sessions) byDate.set(s.occurrence_date, { date: s.occurrence_date, startsAt: s.starts_at.toISOString(), endsAt: s.ends_at.toISOString(), status: 'generated', sessionId: s.id, sessionStatus: s.status, paymentStatus: s.payment_status });
   for (const s of skipped) {
-    const interval = occurrenceInterval(recurrence.schedule, s.occurrence_date);
-    byDate.set(s.occurrence_date, { date: s.occurrence_date, ...interval, status: 'skipped', reasons: s.reasons });
+    // At the time it was skipped at (the schedule may have changed since).
+    const startsAt = s.starts_at.getTime();
+    byDate.set(s.occurrence_date, { date: s.occurrence_date, startsAt: s.starts_at.toISOString(), endsAt: new Date(startsAt + recurrence.schedule.durationMinutes * 60_000).toISOString(), status: 'skipped', reasons: s.reasons });
   }
   const handled = recurrence.handledThrough === null ? null : parseLocalDate(recurrence.handledThrough);
   const firstOpen = handled === null ? recurrence.notBefore : maxDate(recurrence.notBefore, formatLocalDate(handled + 1));

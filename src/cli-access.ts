@@ -58,20 +58,21 @@ export async function analystUrl(services: Services): Promise<{ url: string; rol
 }
 
 /**
- * `recurring generate [--date YYYY-MM-DD]`: the daily generation by hand (spec 9.4's ops backup), as
- * of now, or as of 00:00 UTC of a later day (never an earlier one: nothing is generated in the past).
+ * `recurring generate [--date YYYY-MM-DD]`: the daily generation by hand (spec 9.4's ops backup) for a
+ * day whose run failed or never came: today or one of the days before. The run is always as of now,
+ * since generation goes on from where each recurrence stands, it makes up a missed day's work; a
+ * later day is refused (its run would skip real future sessions as late and move the calendar's clock).
  */
 export async function generateByHand(services: Services, args: readonly string[]) {
   const { values } = parseArgs({ args: [...args], options: { date: { type: 'string' } }, strict: true });
   const now = services.clock.now();
-  let asOf = now;
   if (values.date !== undefined) {
     const day = checked(z.iso.date(), values.date, '--date must be a date YYYY-MM-DD');
-    asOf = new Date(`${day}T00:00:00.000Z`);
-    if (day < now.toISOString().slice(0, 10)) throw new CliInputError('--date must be today or later: nothing is generated in the past');
-    if (asOf < now) asOf = now;
+    // The latest "today" of any zone is UTC+14.
+    const latestToday = new Date(now.getTime() + 14 * 3_600_000).toISOString().slice(0, 10);
+    if (day > latestToday) throw new CliInputError('--date must be today or earlier: a later day is generated when it comes');
   }
-  return runRecurringGeneration(services, { trigger: 'cli', now: asOf });
+  return { ...(await runRecurringGeneration(services, { trigger: values.date === undefined ? 'cli' : `cli:${values.date}` })), forDate: values.date ?? null };
 }
 
 async function therapistNamed(services: Services, idOrSlug: string | undefined): Promise<string> {

@@ -73,11 +73,19 @@ export function ruleText(s: RecurrenceSchedule): string {
 
 const RRULE_DAYS = [RRule.SU, RRule.MO, RRule.TU, RRule.WE, RRule.TH, RRule.FR, RRule.SA];
 
-function ruleOf(s: RecurrenceSchedule) {
+/**
+ * The schedule's rule. With `nearDay` (a day number), expanded from an occurrence just before it
+ * rather than from the first: the same dates, at a cost that does not grow with the rule's age.
+ */
+function ruleOf(s: RecurrenceSchedule, nearDay?: number) {
   // rrule works in "floating" time: UTC fields standing for the therapist's wall clock.
-  const start = (parseLocalDate(s.startDate) ?? 0) * MS_PER_DAY + (parseLocalTime(s.localTime) ?? 0) * MS_PER_MINUTE;
+  const startDay = parseLocalDate(s.startDate) ?? 0;
+  const time = (parseLocalTime(s.localTime) ?? 0) * MS_PER_MINUTE;
+  const start = startDay * MS_PER_DAY + time;
   const end = s.endDate === null ? null : ((parseLocalDate(s.endDate) ?? 0) + 1) * MS_PER_DAY - 1;
   const common = { dtstart: new Date(start), ...(end === null ? {} : { until: new Date(end) }) };
+  /** The latest day at most `nearDay` that is `first` plus whole periods (or `first` itself). */
+  const aligned = (first: number, period: number) => (nearDay === undefined || nearDay <= first ? first : first + Math.floor((nearDay - first) / period) * period);
   switch (s.frequency) {
     case 'weekly':
     case 'biweekly': {
@@ -85,17 +93,22 @@ function ruleOf(s: RecurrenceSchedule) {
       // asks: with INTERVAL=2, rrule counts weeks from WKST (Monday), so a DTSTART in the week before
       // that weekday's would put the first session 2 weeks out instead of days (a Saturday start on Mondays).
       const weekday = weekdayOf(s);
-      const first = start + ((weekday - dayOfWeek(parseLocalDate(s.startDate) ?? 0) + 7) % 7) * MS_PER_DAY;
-      return new RRule({ ...common, dtstart: new Date(first), freq: RRule.WEEKLY, interval: s.frequency === 'weekly' ? 1 : 2, byweekday: [RRULE_DAYS[weekday] ?? RRule.MO] });
+      const period = s.frequency === 'weekly' ? 7 : 14;
+      const first = aligned(startDay + ((weekday - dayOfWeek(startDay) + 7) % 7), period);
+      return new RRule({ ...common, dtstart: new Date(first * MS_PER_DAY + time), freq: RRule.WEEKLY, interval: period / 7, byweekday: [RRULE_DAYS[weekday] ?? RRule.MO] });
     }
     case 'monthly': {
       const day = new Date(start).getUTCDate();
-      return day <= 28
-        ? new RRule({ ...common, freq: RRule.MONTHLY, bymonthday: [day] })
-        : new RRule({ ...common, freq: RRule.MONTHLY, bymonthday: Array.from({ length: day - 27 }, (_, i) => 28 + i), bysetpos: [-1] });
+      // From the first of the month before `nearDay` (rrule skips a DTSTART the rule does not give).
+      const near = nearDay === undefined ? null : new Date(nearDay * MS_PER_DAY);
+      const monthStart = near === null ? start : Math.max(start, Date.UTC(near.getUTCFullYear(), near.getUTCMonth() - 1, 1) + time);
+      const monthly = { ...common, dtstart: new Date(monthStart), freq: RRule.MONTHLY };
+      return day <= 28 ? new RRule({ ...monthly, bymonthday: [day] }) : new RRule({ ...monthly, bymonthday: Array.from({ length: day - 27 }, (_, i) => 28 + i), bysetpos: [-1] });
     }
-    case 'custom':
-      return new RRule({ ...common, freq: RRule.DAILY, interval: s.intervalDays ?? 1 });
+    case 'custom': {
+      const first = aligned(startDay, s.intervalDays ?? 1);
+      return new RRule({ ...common, dtstart: new Date(first * MS_PER_DAY + time), freq: RRule.DAILY, interval: s.intervalDays ?? 1 });
+    }
   }
 }
 
@@ -104,7 +117,7 @@ export function occurrenceDates(s: RecurrenceSchedule, fromDate: string, toDate:
   const from = parseLocalDate(fromDate);
   const to = parseLocalDate(toDate);
   if (from === null || to === null || to < from) return [];
-  return ruleOf(s)
+  return ruleOf(s, from)
     .between(new Date(from * MS_PER_DAY), new Date((to + 1) * MS_PER_DAY - 1), true)
     .map((date) => formatLocalDate(Math.floor(date.getTime() / MS_PER_DAY)));
 }
@@ -113,7 +126,7 @@ export function occurrenceDates(s: RecurrenceSchedule, fromDate: string, toDate:
 export function nextOccurrenceAfter(s: RecurrenceSchedule, afterDate: string): string | null {
   const after = parseLocalDate(afterDate);
   if (after === null) return null;
-  const next = ruleOf(s).after(new Date((after + 1) * MS_PER_DAY - 1), false);
+  const next = ruleOf(s, after).after(new Date((after + 1) * MS_PER_DAY - 1), false);
   return next ? formatLocalDate(Math.floor(next.getTime() / MS_PER_DAY)) : null;
 }
 

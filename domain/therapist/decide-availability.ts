@@ -55,6 +55,12 @@ export function decideChangeBookingPolicies(command: ChangeBookingPolicies, stat
   const defined = Object.fromEntries(Object.entries(command.changes).filter(([, value]) => value !== undefined));
   const next = { ...therapist.policies, ...defined };
   if (JSON.stringify(next) === JSON.stringify(therapist.policies)) return [];
+  // A recurrence keeps its sessions in the zone it was set up in (its rule is written in it): moving
+  // the calendar under it would shift every future session. Stop (and set up again) first.
+  const live = Object.values(therapist.recurrences).filter((r) => r.status === 'active' || r.status === 'paused');
+  if (next.timezone !== therapist.policies.timezone && live.length > 0) {
+    throw new Conflict('recurrences_in_zone', `${live.length} recurrence(s) are kept in ${therapist.policies.timezone}: stop them before changing the time zone`, { recurrenceIds: live.map((r) => r.recurrenceId) });
+  }
   return [{ type: 'BookingPoliciesChanged', data: next }];
 }
 

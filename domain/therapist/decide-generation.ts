@@ -45,7 +45,10 @@ export function decideGenerateRecurringSessions(command: GenerateRecurringSessio
     if (recurrence.status !== 'active') continue;
     const from = firstOpenDate(recurrence);
     const to = recurrence.schedule.endDate !== null && recurrence.schedule.endDate < until ? recurrence.schedule.endDate : until;
+    const sessionDates = new Set(Object.values(therapist.sessions).flatMap((x) => (x.recurrenceId === recurrence.recurrenceId && x.occurrenceDate !== null ? [x.occurrenceDate] : [])));
     for (const date of occurrenceDates(recurrence.schedule, from, to)) {
+      // A date decided again after a change keeps the session it has (whatever became of it).
+      if (sessionDates.has(date)) continue;
       const interval = occurrenceInterval(recurrence.schedule, date);
       const reasons = skipReasons({ ...facts, busy: [...facts.busy, ...generated] }, { planner, weeklyOnly }, recurrence, date, interval, command.now);
       if (reasons.length > 0) {

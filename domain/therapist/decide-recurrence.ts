@@ -27,9 +27,12 @@ export function decideConfigureRecurrence(command: ConfigureRecurrence, state: T
 }
 
 /**
- * BR-RS-005: the new settings apply to occurrences not generated yet; with `applyToPending`, the
- * generated sessions not paid yet (and still ahead) take the new time, length and price on their own
- * date, unless that would overlap another session or hold or is already past. Paid sessions are never touched.
+ * BR-RS-005: the new settings apply to occurrences not generated yet, from today on (`effectiveFrom`:
+ * the coming days are decided again under the new rule, and a date that already has a session of the
+ * recurrence keeps it). With `applyToPending`, the generated sessions not paid yet and still ahead
+ * follow: on a date the new rule keeps, they take its time, length and price (unless that would
+ * overlap another session or hold, or is past); on a date it no longer has (a new weekday), they are
+ * cancelled, and the new rule's occurrence is generated in their place. Paid sessions are never touched.
  */
 export function decideModifyRecurrence(command: ModifyRecurrence, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
@@ -37,21 +40,23 @@ export function decideModifyRecurrence(command: ModifyRecurrence, state: Therapi
   const schedule = scheduleOf(therapist, command);
   validate(schedule, todayOf(therapist, command.now), null);
   refuseClash(therapist, recurrence.recurrenceId, schedule);
-  const handled = recurrence.handledThrough === null ? null : parseLocalDate(recurrence.handledThrough);
-  const effectiveFrom = handled === null ? recurrence.notBefore : maxDate(recurrence.notBefore, formatLocalDate(handled + 1));
+  const effectiveFrom = maxDate(recurrence.notBefore, todayOf(therapist, command.now));
   const at = command.now.toISOString();
   const events: TherapistEvent[] = [
     { type: 'RecurrenceModified', data: { recurrenceId: recurrence.recurrenceId, ...schedule, price: command.price, reminders: command.reminders, rule: ruleText(schedule), effectiveFrom, modifiedAt: at } },
   ];
   if (command.applyToPending) {
     for (const change of pendingChanges(therapist, recurrence.recurrenceId, schedule, command.price, command.now)) {
-      if (change.movable) events.push({ type: 'SessionRescheduled', data: { sessionId: change.session.sessionId, ...change.interval, durationMinutes: schedule.durationMinutes, price: command.price, rescheduledAt: at } });
+      if (change.kind === 'cancel') events.push({ type: 'SessionCancelled', data: { sessionId: change.session.sessionId, cancelledBy: 'therapist', reason: null, cancelledAt: at } });
+      else if (change.movable) events.push({ type: 'SessionRescheduled', data: { sessionId: change.session.sessionId, ...change.interval, durationMinutes: schedule.durationMinutes, price: command.price, rescheduledAt: at } });
     }
   }
   return events;
 }
 
 export interface PendingChange {
+  /** reschedule: same date, new time, length or price; cancel: the new rule has no occurrence that day. */
+  readonly kind: 'reschedule' | 'cancel';
   readonly session: SessionInState;
   readonly interval: { readonly startsAt: string; readonly endsAt: string };
   /** false when the new time would overlap another session or hold, or is already past: the session keeps its time. */
@@ -65,11 +70,15 @@ export function pendingChanges(therapist: RegisteredTherapist, recurrenceId: str
     if (session.recurrenceId !== recurrenceId || session.occurrenceDate === null || session.status !== 'scheduled' || session.paymentStatus !== 'pending') continue;
     if (Date.parse(session.startsAt) <= now.getTime()) continue;
     const interval = occurrenceInterval(schedule, session.occurrenceDate);
+    if (occurrenceDates(schedule, session.occurrenceDate, session.occurrenceDate).length === 0) {
+      changes.push({ kind: 'cancel', session, interval, movable: true });
+      continue;
+    }
     if (interval.startsAt === session.startsAt && interval.endsAt === session.endsAt && price === session.price) continue;
     const facts = calendarFacts({ ...therapist, sessions: Object.fromEntries(Object.entries(therapist.sessions).filter(([id]) => id !== session.sessionId)) });
     const relation = intervalRelation(facts, interval, now);
     // A session still ahead never moves to a time already past (today's 17:00 changed to 14:00 at 15:00).
-    changes.push({ session, interval, movable: relation !== 'booked' && relation !== 'locked' && Date.parse(interval.startsAt) > now.getTime() });
+    changes.push({ kind: 'reschedule', session, interval, movable: relation !== 'booked' && relation !== 'locked' && Date.parse(interval.startsAt) > now.getTime() });
   }
   return changes;
 }
@@ -128,11 +137,13 @@ function validate(schedule: RecurrenceSchedule, today: string, startField: 'star
 function refuseClash(therapist: RegisteredTherapist, recurrenceId: string, schedule: RecurrenceSchedule): void {
   const start = parseLocalDate(schedule.startDate) ?? 0;
   const until = formatLocalDate(start + CLASH_HORIZON_DAYS);
+  // With the policy's buffers: two sessions closer than them would skip one of them every time.
+  const pad = (therapist.policies.bufferBeforeMinutes + therapist.policies.bufferAfterMinutes) * 60_000;
   const mine = occurrenceDates(schedule, schedule.startDate, until).map((date) => occurrenceInterval(schedule, date));
   for (const other of Object.values(therapist.recurrences)) {
     if (other.recurrenceId === recurrenceId || other.status === 'stopped' || other.status === 'completed') continue;
     const theirs = occurrenceDates(other.schedule, maxDate(other.notBefore, schedule.startDate), until).map((date) => occurrenceInterval(other.schedule, date));
-    const clash = mine.find((a) => theirs.some((b) => a.startsAt < b.endsAt && b.startsAt < a.endsAt));
+    const clash = mine.find((a) => theirs.some((b) => Date.parse(a.startsAt) < Date.parse(b.endsAt) + pad && Date.parse(b.startsAt) < Date.parse(a.endsAt) + pad));
     if (clash) throw new Conflict('recurrence_clash', 'Another recurrence of this calendar holds the same time', { recurrenceId: other.recurrenceId, startsAt: clash.startsAt });
   }
 }

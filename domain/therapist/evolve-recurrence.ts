@@ -1,3 +1,4 @@
+import { formatLocalDate, parseLocalDate } from '../availability/time.js';
 import { canonicalSchedule } from '../recurrence/recurrence-schedule.js';
 import type { RecurrenceConfigured, RecurrenceModified, TherapistEvent } from './therapist-events.js';
 import type { RecurrenceInState, RecurrenceStatus, RegisteredTherapist } from './therapist-state.js';
@@ -29,7 +30,8 @@ export function evolveRecurrence(s: RegisteredTherapist, event: RecurrenceEvent)
       return { ...s, recurrences: { ...s.recurrences, [d.recurrenceId]: recurrence } };
     }
     case 'RecurrenceModified':
-      return updateRecurrence(s, event.data.recurrenceId, (r) => ({ ...r, ...settingsOf(event.data), notBefore: later(r.notBefore, event.data.startDate) }));
+      // The days from `effectiveFrom` on are decided again under the new rule.
+      return updateRecurrence(s, event.data.recurrenceId, (r) => ({ ...r, ...settingsOf(event.data), notBefore: later(r.notBefore, event.data.startDate), handledThrough: reopened(r.handledThrough, event.data.effectiveFrom) }));
     case 'RecurrencePaused':
       return setStatus(s, event.data.recurrenceId, 'paused');
     case 'RecurrenceResumed':
@@ -70,6 +72,12 @@ function settingsOf(d: RecurrenceConfigured['data'] | RecurrenceModified['data']
     price: d.price,
     reminders: d.reminders,
   };
+}
+
+function reopened(handledThrough: string | null, from: string): string | null {
+  if (handledThrough === null || handledThrough < from) return handledThrough;
+  const day = parseLocalDate(from);
+  return day === null ? handledThrough : formatLocalDate(day - 1);
 }
 
 function later(a: string, b: string): string {

@@ -150,7 +150,8 @@ function prune(s: RegisteredTherapist): RegisteredTherapist {
   return {
     ...s,
     bookings: filterRecord(s.bookings, (b) => !(CLOSED.has(b.status) && Date.parse(b.endsAt) + CLOSED_BOOKING_RETENTION_MS < now)),
-    sessions: filterRecord(s.sessions, (x) => Date.parse(x.endsAt) + SESSION_RETENTION_MS >= now),
+    // An unpaid session stays until it is paid or cancelled: its payment may still be recorded.
+    sessions: filterRecord(s.sessions, (x) => Date.parse(x.endsAt) + SESSION_RETENTION_MS >= now || (x.paymentStatus === 'pending' && x.status !== 'cancelled')),
     exceptions: filterRecord(s.exceptions, (e) => Date.parse(`${e.date}T00:00:00Z`) + EXCEPTION_RETENTION_MS >= now),
   };
 }

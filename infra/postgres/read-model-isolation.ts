@@ -15,6 +15,9 @@ const PUBLIC_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   recurrences: ['therapist_id', 'frequency', 'interval_days', 'day_of_week', 'local_time', 'duration_minutes', 'start_date', 'end_date', 'timezone', 'status', 'not_before', 'handled_through'],
 };
 
+/** Rows of a public table the public may not see at all. */
+const PUBLIC_ROWS: Readonly<Record<string, string>> = { recurrences: "status = 'active'" };
+
 /** The column naming a row's therapist, where it is not `therapist_id`. */
 const TENANT_COLUMN: Readonly<Record<string, string>> = { therapists: 'id' };
 
@@ -52,7 +55,7 @@ export async function isolateReadModels(db: Knex): Promise<void> {
     const publicColumns = PUBLIC_COLUMNS[name];
     if (publicColumns) {
       await db.raw(`GRANT SELECT (${publicColumns.join(', ')}) ON ${table} TO ${publicRole}`);
-      await db.raw(`CREATE POLICY public_rows ON ${table} FOR SELECT TO ${publicRole} USING (true)`);
+      await db.raw(`CREATE POLICY public_rows ON ${table} FOR SELECT TO ${publicRole} USING (${PUBLIC_ROWS[name] ?? 'true'})`);
     }
   }
   // Views run as their caller (security_invoker), so the rows they show are the caller's own.

@@ -10,9 +10,9 @@ export function dailyGenerationJob(timezone: string): string {
 
 /**
  * BR-RS-001 and spec 6.3: a repeating Agenda job per time zone, at 00:00 there (cron with the zone),
- * stored with the other jobs so a restart keeps it. A run that was due while the service was down
- * runs when it comes back, and generation goes on from where each recurrence stands, so missed days
- * are caught up without duplicates.
+ * stored with the other jobs so a restart keeps it. Each start also runs every zone's generation once,
+ * since a midnight missed while the service was down is not replayed by Agenda; generation goes on
+ * from where each recurrence stands, so missed days are caught up without duplicates.
  */
 export function defineRecurringJobs(scheduler: Scheduler, run: (timezone: string) => Promise<unknown>, timezones: () => Promise<readonly string[]>): RecurringJobScheduler {
   const defined = new Set<string>();
@@ -27,7 +27,12 @@ export function defineRecurringJobs(scheduler: Scheduler, run: (timezone: string
     await scheduler.agenda.every('0 0 * * *', name, { timezone }, { timezone, skipImmediate: true });
   };
   scheduler.onStart(async () => {
-    for (const timezone of await timezones()) await ensureDaily(timezone);
+    for (const timezone of await timezones()) {
+      await ensureDaily(timezone);
+      // A midnight missed while the service was down is made up now (generation is idempotent):
+      // re-registering the repeating job moves its next run to the coming midnight.
+      await scheduler.agenda.now(dailyGenerationJob(timezone), { timezone });
+    }
   });
   return { ensureDaily };
 }

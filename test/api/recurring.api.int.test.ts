@@ -59,6 +59,39 @@ describe('Recurring sessions over HTTP', () => {
     expect(await slotStatus(p.id, '2027-03-16', '10:00')).toBe('available');
   });
 
+  it("marks only the therapist's own notifications read", async () => {
+    const { service } = running;
+    const a = await practice(service);
+    const b = await practice(service);
+    await service.request('POST', '/api/public/bookings', { body: bookingBody(a.id, '09:00') });
+    const unread = async (token: string) => ((await service.request('GET', '/api/notifications?unread=true', { token })).json.notifications as { id: string }[]).map((n) => n.id);
+    await expect.poll(() => unread(a.token)).toHaveLength(1);
+    const ids = await unread(a.token);
+    expect((await service.request('POST', '/api/notifications/read', { token: b.token, body: { ids } })).status).toBe(204);
+    expect(await unread(a.token)).toEqual(ids);
+    await service.request('POST', '/api/notifications/read', { token: a.token, body: { ids } });
+    expect(await unread(a.token)).toEqual([]);
+  });
+
+  it('refuses to move the calendar to another time zone under live recurrences (their sessions would shift)', async () => {
+    const { service } = running;
+    const p = await practice(service);
+    await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId) });
+    const moved = await service.request('PUT', '/api/availability/settings', { token: p.token, body: { timezone: 'Europe/Madrid' } });
+    expect(moved.status).toBe(409);
+    expect(moved.json).toMatchObject({ code: 'recurrences_in_zone' });
+  });
+
+  it('refuses a second recurrence closer to the first than the buffers allow (it would be skipped every week)', async () => {
+    const { service } = running;
+    const p = await practice(service);
+    await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId) });
+    // 10:00 + 50 minutes + the 10-minute buffer after: 10:55 is too close.
+    const close = await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId, { time: '10:55' }) });
+    expect(close.json).toMatchObject({ code: 'recurrence_clash' });
+    expect((await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId, { time: '11:00' }) })).status).toBe(201);
+  });
+
   it('refuses invalid combinations field by field', async () => {
     const { service } = running;
     const p = await practice(service);

@@ -531,7 +531,7 @@ describe('end date (BR-RS-006)', () => {
 describe('ModifyRecurrence (BR-RS-005)', () => {
   const TUESDAY = local('2026-03-10', '10:00');
 
-  it('applies to occurrences not generated yet: effective from the day after the last one handled', () => {
+  it('applies from today on: the coming days are decided again under the new rule (a date with a session keeps it)', () => {
     spec
       .given(afterMondayRun)
       .when(modify(TUESDAY, { schedule: { localTime: '10:00' }, price: 17000 }))
@@ -542,7 +542,7 @@ describe('ModifyRecurrence (BR-RS-005)', () => {
           price: 17000,
           reminders: REMINDERS,
           rule: ruleText(scheduleOf({ localTime: '10:00' })),
-          effectiveFrom: '2026-03-17',
+          effectiveFrom: '2026-03-10',
           modifiedAt: TUESDAY.toISOString(),
         }),
       ]);
@@ -557,6 +557,19 @@ describe('ModifyRecurrence (BR-RS-005)', () => {
     const history = [...afterMondayRun, ...spec.given(afterMondayRun).when(modify(TUESDAY, { schedule: { localTime: '10:00' }, price: 17000 })).events()];
     spec.given(history).when(generate(midnight('2026-03-17'))).then([generated('2026-03-23', { time: '10:00', price: 17000 })]);
     expect(stateOf(history).sessions[occurrenceSessionId('rec-1', '2026-03-16')]).toMatchObject({ ...slotOf('2026-03-16', '09:00'), price: 15000 });
+  });
+
+  it('generates the new weekday’s occurrences of the coming days at once, and keeps the old weekday’s sessions unless asked', () => {
+    // Mondays 09:00 → Wednesdays 15:00 on Tuesday 03-10: Wednesday 03-11 is within the 7 days (03-18 is not yet).
+    const history = [...afterMondayRun, ...spec.given(afterMondayRun).when(modify(TUESDAY, { schedule: { dayOfWeek: 3, localTime: '15:00' } })).events()];
+    const run = spec.given(history).when(generate(TUESDAY)).events();
+    expect(run.filter((e) => e.type === 'SessionScheduled').map((e) => (e.data as { occurrenceDate: string }).occurrenceDate)).toEqual(['2026-03-11']);
+    expect(stateOf(history).sessions[occurrenceSessionId('rec-1', '2026-03-16')]).toMatchObject({ status: 'scheduled' });
+  });
+
+  it('with applyToPending, cancels a pending session on a weekday the new rule no longer has (its week gets the new one)', () => {
+    const events = spec.given(afterMondayRun).when(modify(TUESDAY, { schedule: { dayOfWeek: 3, localTime: '15:00' }, applyToPending: true })).events();
+    expect(events.slice(1)).toEqual([event('SessionCancelled', { sessionId: occurrenceSessionId('rec-1', '2026-03-16'), cancelledBy: 'therapist', reason: null, cancelledAt: TUESDAY.toISOString() })]);
   });
 
   describe('with applyToPending ("Update 3 pending sessions? [Yes]")', () => {
