@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { comparePositions, START, type EventStore, type LogPosition, type RecordedEvent, type Subscription } from '../infra/event-store/event-store.js';
+import { comparePositions, START, type EventStore, type LogPosition, type RecordedEvent, type Subscription, type SubscriptionHealth } from '../infra/event-store/event-store.js';
 import { describeError } from '../infra/logging/safe-error.js';
 import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
 import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
@@ -104,6 +104,11 @@ export class ProjectionRunner {
         return running ? statusOf(name, running, head, true) : statusOf(name, await readCheckpoint(this.deps.db, name), head, false);
       }),
     );
+  }
+
+  /** Whether the log reader follows the store now (null: none runs here). */
+  readerHealth(): SubscriptionHealth | null {
+    return this.reader?.health?.() ?? null;
   }
 
   /** Resolves once the named projections (default: all) have handled the log up to `position`. */

@@ -120,9 +120,30 @@ export interface SubscribeOptions {
  * the handler's promise settles; a handler that throws stops the subscription with that error.
  */
 export interface Subscription {
-  /** Resolves when the subscription stops: by close(), or rejects with the handler's or the store's error. */
+  /** Resolves when the subscription stops: by close(), or rejects with the handler's error (a store's outage is retried, not fatal). */
   readonly done: Promise<void>;
   close(): Promise<void>;
+  /** Whether it follows the log now; during an outage it resubscribes from the last delivered position. */
+  health?(): SubscriptionHealth;
+}
+
+export interface SubscriptionHealth {
+  readonly connected: boolean;
+  /** When the current outage began (null: connected). */
+  readonly outageSince: string | null;
+  /** Times it resubscribed after an outage, over its life. */
+  readonly resubscribed: number;
+}
+
+/** Stream ids and event types starting with `$` are the store's own (EventStoreDB's system streams): never ours to write. */
+export function assertAppendable(streamId: string, events: readonly EventToAppend[]): void {
+  if (streamId === '' || streamId.startsWith('$')) throw new InvalidAppend(`Stream id "${streamId}" is not one this application may write ($-prefixed or empty)`);
+  const reserved = events.find((e) => e.type === '' || e.type.startsWith('$'));
+  if (reserved) throw new InvalidAppend(`Event type "${reserved.type}" is not one this application may write ($-prefixed or empty)`);
+}
+
+export class InvalidAppend extends Error {
+  override readonly name = 'InvalidAppend';
 }
 
 export type BatchHandler = (events: readonly RecordedEvent[]) => Promise<void>;

@@ -1,6 +1,7 @@
 import {
   START,
   WrongExpectedRevision,
+  assertAppendable,
   type AppendResult,
   type EventToAppend,
   type ExpectedRevision,
@@ -46,6 +47,7 @@ export async function appendInTransaction(
 ): Promise<AppendResult> {
   // An exact revision below 0 can only mean "no stream yet" (what ExpectedRevision.after(-1) says).
   const expectation: ExpectedRevision = expected.kind === 'exact' && expected.revision < 0 ? { kind: 'no_stream' } : expected;
+  assertAppendable(streamId, events);
   if (events.length === 0) return checkOnly(db, streamId, expectation, expected);
 
   const values: unknown[] = [
@@ -58,12 +60,23 @@ export async function appendInTransaction(
     events.map((e) => JSON.stringify(e.data) ?? 'null'),
     events.map((e) => JSON.stringify(e.metadata)),
   ];
-  const result = await db.query<AppendRow>({ name: 'event_store_append', text: APPEND, values }).catch((error: unknown) => {
+  let result;
+  try {
+    result = await db.query<AppendRow>({ name: 'event_store_append', text: APPEND, values });
+  } catch (error) {
+    // The same events appended again (a retry after a lost answer): the first append's result, as EventStoreDB answers.
+    const earlier = isDuplicateEventId(error) ? await earlierAppend(db, streamId, events).catch(() => undefined) : undefined;
+    if (earlier) return earlier;
     throw duplicateEventIdOr(error, streamId);
-  });
+  }
   const row = result.rows[0];
   if (!row) throw new Error(`Appending to ${streamId}: the store answered nothing`);
-  if (!row.ok || row.commit === null || row.prepare === null) throw new WrongExpectedRevision(streamId, expected, Number(row.revision));
+  if (!row.ok || row.commit === null || row.prepare === null) {
+    // Also a retry of an append that did happen (its answer was lost): that append's answer.
+    const earlier = await earlierAppend(db, streamId, events).catch(() => undefined);
+    if (earlier) return earlier;
+    throw new WrongExpectedRevision(streamId, expected, Number(row.revision));
+  }
   return { nextExpectedRevision: Number(row.revision), position: toPosition(row.commit, row.prepare) };
 }
 
@@ -82,6 +95,26 @@ async function streamState(db: Queryable, streamId: string): Promise<{ revision:
   // A stream row is only ever written together with its events; the null check keeps the types honest.
   const position = row.commit !== null && row.prepare !== null ? toPosition(row.commit, row.prepare) : START;
   return { revision: Number(row.revision), position };
+}
+
+const BY_EVENT_IDS = `SELECT stream_id, stream_revision::text AS revision, transaction_id::text AS commit, global_position::text AS prepare
+  FROM event_store.events WHERE event_id = ANY($1::uuid[]) ORDER BY stream_revision`;
+
+/**
+ * The result of an earlier append of exactly these events to this stream (same ids, consecutive
+ * revisions, same order), or undefined when the ids were used otherwise.
+ */
+async function earlierAppend(db: Queryable, streamId: string, events: readonly EventToAppend[]): Promise<AppendResult | undefined> {
+  const rows = (await db.query<{ stream_id: string; revision: string; commit: string; prepare: string }>({ name: 'event_store_by_event_ids', text: BY_EVENT_IDS, values: [events.map((e) => e.eventId)] })).rows;
+  if (rows.length !== events.length || rows.some((r) => r.stream_id !== streamId)) return undefined;
+  const first = Number(rows[0]?.revision);
+  if (rows.some((r, i) => Number(r.revision) !== first + i)) return undefined;
+  const last = rows.at(-1);
+  return last ? { nextExpectedRevision: Number(last.revision), position: toPosition(last.commit, last.prepare) } : undefined;
+}
+
+function isDuplicateEventId(error: unknown): boolean {
+  return error instanceof Error && 'constraint' in error && error.constraint === 'events_event_id_key';
 }
 
 /** A reused event id is a caller bug (e.g. a retried command that kept its ids); say so plainly. */

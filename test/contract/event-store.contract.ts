@@ -147,6 +147,22 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractSt
         await expect(store().append(fresh, [], ExpectedRevision.streamExists)).rejects.toEqual(wrong(-1));
       });
 
+      it('answers a retried append of the same events (same ids) with the first answer, writing nothing twice', async () => {
+        const stream = uniqueStream('retried');
+        const batch = events(2);
+        const first = await store().append(stream, batch, ExpectedRevision.noStream);
+        // As a client does when the first answer was lost: the same events, the same expectation.
+        await expect(store().append(stream, batch, ExpectedRevision.noStream)).resolves.toEqual(first);
+        expect(await store().readStream(stream)).toHaveLength(2);
+      });
+
+      it('refuses $-prefixed stream ids and event types before writing (the store keeps those for itself)', async () => {
+        await expect(store().append(`$${uniqueStream('system')}`, events(1), ExpectedRevision.any)).rejects.toMatchObject({ name: 'InvalidAppend' });
+        const stream = uniqueStream('typed');
+        await expect(store().append(stream, [{ ...anEvent(), type: '$metadata' }], ExpectedRevision.any)).rejects.toMatchObject({ name: 'InvalidAppend' });
+        expect(await store().readStream(stream)).toEqual([]);
+      });
+
       it('of ten concurrent appends expecting the same revision, exactly one wins and no revision is written twice', async () => {
         const stream = await streamWith(1);
         const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => store().append(stream, events(2), ExpectedRevision.exact(0))));
