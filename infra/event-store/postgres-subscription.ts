@@ -97,12 +97,12 @@ export class PostgresSubscription implements Subscription {
     let next = this.read(this.delivered);
     while (!this.stopping) {
       const batch = await next;
-      if (this.listenerLost) throw this.listenerLost;
+      this.throwIfLost();
       if (this.stopping) break;
       const last = batch.at(-1);
       if (!last) {
         await this.wakeup.wait(this.options.pollIntervalMs);
-        if (this.listenerLost) throw this.listenerLost;
+        this.throwIfLost();
         next = this.read(this.delivered);
         continue;
       }
@@ -138,6 +138,11 @@ export class PostgresSubscription implements Subscription {
       throw error;
     }
     return client;
+  }
+
+  private throwIfLost(): void {
+    const lost = this.listenerLost;
+    if (lost) throw lost;
   }
 
   /** The LISTEN connection is gone: notifications would stop, so the loop resubscribes. */

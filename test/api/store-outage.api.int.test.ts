@@ -20,10 +20,10 @@ describe('Projections through a dropped event-store connection', () => {
       await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN event_store_appended'");
       const booked = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00') });
       expect(booked.status).toBe(201);
-      await expect.poll(async () => (await admin.query('SELECT count(*)::int AS n FROM read.booking_requests WHERE therapist_id = $1', [therapist.id])).rows[0]?.n, WAIT).toBe(1);
+      await expect.poll(async () => (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM read.booking_requests WHERE therapist_id = $1', [therapist.id])).rows[0]?.n, WAIT).toBe(1);
       await expect.poll(async () => (await service.request('GET', '/ready')).json, WAIT).toMatchObject({ status: 'ready', checks: { eventStore: { subscription: { connected: true, resubscribed: 1 } } } });
       // Applied once: the availability projection's busy interval and the pipeline's row, one each.
-      expect((await admin.query('SELECT count(*)::int AS n FROM read.busy_intervals WHERE therapist_id = $1', [therapist.id])).rows[0]?.n).toBe(1);
+      expect((await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM read.busy_intervals WHERE therapist_id = $1', [therapist.id])).rows[0]?.n).toBe(1);
     } finally {
       await admin.end();
     }
