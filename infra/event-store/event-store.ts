@@ -159,5 +159,7 @@ export interface EventStore {
   headPosition(): Promise<LogPosition>;
   /** Cheap liveness probe for /ready. */
   ping(): Promise<void>;
+  /** What ops should see without a call to the server: events of other applications skipped so far. */
+  health?(): { readonly foreignEventsSkipped: number };
   close(): Promise<void>;
 }

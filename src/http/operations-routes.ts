@@ -30,7 +30,8 @@ export function operationsRoutes(services: Services): Router {
       // Unauthenticated: which projection failed, never why (ops read that with `projections status`).
       checks: {
         database,
-        eventStore: { ...eventStore, kind: services.eventStoreKind, subscription: reader },
+        // A count only: the foreign events' streams name another application's data.
+        eventStore: { ...eventStore, kind: services.eventStoreKind, subscription: reader, foreignEventsSkipped: services.store.health?.().foreignEventsSkipped ?? 0 },
         cache: { ...cache, kind: services.cache.kind },
         scheduler,
         projections: projections.map(({ error: _why, ...rest }) => rest),
