@@ -108,7 +108,7 @@ export class ProjectionRunner {
 
   /** Whether the log reader follows the store now (null: none runs here). */
   readerHealth(): SubscriptionHealth | null {
-    return this.reader?.health?.() ?? null;
+    return this.reader?.health() ?? null;
   }
 
   /** Resolves once the named projections (default: all) have handled the log up to `position`. */

@@ -124,7 +124,7 @@ export interface Subscription {
   readonly done: Promise<void>;
   close(): Promise<void>;
   /** Whether it follows the log now; during an outage it resubscribes from the last delivered position. */
-  health?(): SubscriptionHealth;
+  health(): SubscriptionHealth;
 }
 
 export interface SubscriptionHealth {
