@@ -23,12 +23,11 @@ export interface RecurrenceInput {
  * ConfigureRecurrence for a live patient of this therapist; the therapist joins the daily generation
  * of their time zone (app.recurring_therapists, which the job walks: not a read model).
  */
-export async function configureRecurrence(ctx: CommandContext, therapistId: string, patientId: string, input: RecurrenceInput, caller: Caller) {
+export async function configureRecurrence(ctx: CommandContext, therapistId: string, patientId: string, input: RecurrenceInput, caller: Caller, recurrenceId: string = randomUUID()) {
   const patient = livePatient((await ctx.patients.load(patientStream(patientId))).state, { patientId, therapistId });
   const stream = therapistStream(therapistId);
   const therapist = requireRegistered((await ctx.therapists.load(stream)).state);
   const price = input.price ?? patient.customPrice ?? therapist.sessionPrice;
-  const recurrenceId = randomUUID();
   await joinDailyGeneration(ctx, therapistId, therapist.policies.timezone);
   const result = await ctx.therapists.handle(stream, { type: 'ConfigureRecurrence', recurrenceId, patientId, schedule: input.schedule, price, reminders: input.reminders, now: ctx.clock.now() }, metadataOf(caller));
   await ctx.recurringJobs.ensureDaily(therapist.policies.timezone).catch((error: unknown) => ctx.onBackgroundError(error, 'could not schedule the daily generation'));
@@ -80,11 +79,11 @@ export async function scheduleManualSession(
   therapistId: string,
   input: { patientId: string; date: string; time: string; durationMinutes: number | null; price: number | null },
   caller: Caller,
+  sessionId: string = randomUUID(),
 ) {
   const patient = livePatient((await ctx.patients.load(patientStream(input.patientId))).state, { patientId: input.patientId, therapistId });
   const stream = therapistStream(therapistId);
   const therapist = requireRegistered((await ctx.therapists.load(stream)).state);
-  const sessionId = randomUUID();
   const result = await ctx.therapists.handle(
     stream,
     {

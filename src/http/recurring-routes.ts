@@ -6,6 +6,7 @@ import { recurrenceOccurrences, recurrencesOfPatient, recurrenceView, therapistN
 import { patientProfile } from '../../queries/patients.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { answerIdempotently } from './idempotent-answer.js';
 import { rateLimits } from './rate-limits.js';
 import { configureBody, markReadBody, modifyBody, notificationsQuery, occurrencesQuery, patientRecurrenceParams, recurrenceInput, recurrenceParams } from './recurring-input.js';
 
@@ -17,9 +18,11 @@ export function recurringRoutes(services: Services): Router {
   router.post('/api/recurring', async (req, res) => {
     const { therapistId, caller } = therapistCaller(res);
     const body = parseBody(configureBody, req);
-    const { recurrence, position } = await configureRecurrence(services, therapistId, body.patientId, recurrenceInput(body), caller);
-    await services.settle(position);
-    res.status(201).location(`/api/recurring/${recurrence.recurrenceId}/occurrences`).json(recurrenceView(recurrence));
+    await answerIdempotently(services, req, res, `recurring:${therapistId}`, body, async (recurrenceId) => {
+      const { recurrence, position } = await configureRecurrence(services, therapistId, body.patientId, recurrenceInput(body), caller, recurrenceId);
+      await services.settle(position);
+      return { status: 201, body: recurrenceView(recurrence) };
+    });
   });
 
   router.get('/api/recurring/:patientId', async (req, res) => {

@@ -7,6 +7,7 @@ import { parseLocalDate } from '../../domain/availability/time.js';
 import { therapistBookings, therapistSessions } from '../../queries/bookings.js';
 import type { Services } from '../services.js';
 import { therapistCaller } from './caller.js';
+import { answerIdempotently } from './idempotent-answer.js';
 import { manualSessionBody } from './recurring-input.js';
 import { recordSessionPayment, scheduleManualSession } from '../../commands/recurring.js';
 import { rateLimits } from './rate-limits.js';
@@ -83,9 +84,11 @@ export function therapistBookingRoutes(services: Services): Router {
   router.post('/api/sessions', async (req, res) => {
     const { therapistId, caller } = therapistCaller(res);
     const body = parseBody(manualSessionBody, req);
-    const { session, position } = await scheduleManualSession(services, therapistId, body, caller);
-    await services.settle(position);
-    res.status(201).json({ id: session.sessionId, status: session.status, startsAt: session.startsAt, endsAt: session.endsAt, price: session.price, paymentStatus: session.paymentStatus, source: 'manual' });
+    await answerIdempotently(services, req, res, `sessions:${therapistId}`, body, async (sessionId) => {
+      const { session, position } = await scheduleManualSession(services, therapistId, body, caller, sessionId);
+      await services.settle(position);
+      return { status: 201, body: { id: session.sessionId, status: session.status, startsAt: session.startsAt, endsAt: session.endsAt, price: session.price, paymentStatus: session.paymentStatus, source: 'manual' } };
+    });
   });
 
   router.post('/api/sessions/:id/payment-received', async (req, res) => {

@@ -92,6 +92,24 @@ describe('Recurring sessions over HTTP', () => {
     expect((await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId, { time: '11:00' }) })).status).toBe(201);
   });
 
+  it('answers a retried configuration or manual session under the same Idempotency-Key with the first answer, writing once', async () => {
+    const { service } = running;
+    const p = await practice(service);
+    const headers = { 'Idempotency-Key': `weekly-${p.id}` };
+    const first = await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId), headers });
+    const retry = await service.request('POST', '/api/recurring', { token: p.token, body: weeklyTuesday(p.patientId), headers });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.json.id).toBe(first.json.id);
+    const session = { patientId: p.patientId, date: '2027-03-02', time: '11:00' };
+    const booked = await service.request('POST', '/api/sessions', { token: p.token, body: session, headers: { 'Idempotency-Key': `manual-${p.id}` } });
+    const again = await service.request('POST', '/api/sessions', { token: p.token, body: session, headers: { 'Idempotency-Key': `manual-${p.id}` } });
+    expect([booked.status, again.status, again.json.id]).toEqual([201, 201, booked.json.id]);
+    const types = await streamTypes(p.id);
+    expect(types.filter((t) => t === 'RecurrenceConfigured')).toHaveLength(1);
+    expect((await service.services.store.readStream(`therapist-${p.id}`)).filter((e) => e.type === 'SessionScheduled' && (e.data as { source: string }).source === 'manual')).toHaveLength(1);
+  });
+
   it('refuses invalid combinations field by field', async () => {
     const { service } = running;
     const p = await practice(service);
