@@ -2,8 +2,8 @@ import pg from 'pg';
 import type { AvailabilityFacts, BookingPolicies, BusyInterval, ExceptionFact, RuleFact } from '../domain/availability/availability-types.js';
 import { formatLocalDate, MS_PER_DAY, parseLocalDate } from '../domain/availability/time.js';
 import { NotFound } from '../domain/shared/domain-error.js';
-import type { RecurrenceSchedule } from '../domain/recurrence/recurrence-schedule.js';
 import { reservedIntervals } from '../domain/recurrence/reservations.js';
+import { scheduleOfRow, type ScheduleRow } from './recurrences.js';
 import type { Cache } from '../infra/cache/cache.js';
 import type { Queryable } from '../infra/event-store/postgres-event-store-sql.js';
 
@@ -104,22 +104,14 @@ const RECURRENCES = `SELECT frequency, interval_days, day_of_week, local_time, d
     to_char(end_date, 'YYYY-MM-DD') AS end_date, timezone, to_char(not_before, 'YYYY-MM-DD') AS not_before, to_char(handled_through, 'YYYY-MM-DD') AS handled_through
   FROM read.recurrences WHERE therapist_id = $1 AND status = 'active'`;
 
-interface RecurrenceRow {
-  frequency: RecurrenceSchedule['frequency'];
-  interval_days: number | null;
-  day_of_week: number | null;
-  local_time: string;
-  duration_minutes: number;
-  start_date: string;
-  end_date: string | null;
-  timezone: string;
+interface RecurrenceRow extends ScheduleRow {
   not_before: string;
   handled_through: string | null;
 }
 
 function reservationsOf(rows: readonly RecurrenceRow[], first: number, last: number): BusyInterval[] {
   const recurrences = rows.map((r) => ({
-    schedule: { frequency: r.frequency, intervalDays: r.interval_days, dayOfWeek: r.day_of_week, localTime: r.local_time, durationMinutes: r.duration_minutes, startDate: r.start_date, endDate: r.end_date, timezone: r.timezone },
+    schedule: scheduleOfRow(r),
     status: 'active' as const,
     notBefore: r.not_before,
     handledThrough: r.handled_through,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { formatLocalDate, parseLocalDate } from '../domain/availability/time.js';
+import { firstOpenDate } from '../domain/recurrence/reservations.js';
 import { occurrenceDates, occurrenceInterval, ruleText, type RecurrenceSchedule } from '../domain/recurrence/recurrence-schedule.js';
 import { NotFound } from '../domain/shared/domain-error.js';
 import type { RecurrenceInState } from '../domain/therapist/therapist-state.js';
@@ -45,20 +45,28 @@ export function recurrenceView(r: RecurrenceInState): RecurrenceView {
   };
 }
 
-interface RecurrenceRow {
-  id: string;
-  patient_id: string;
+/** A schedule's columns in read.recurrences (dates as YYYY-MM-DD). */
+export interface ScheduleRow {
   frequency: RecurrenceSchedule['frequency'];
   interval_days: number | null;
   day_of_week: number | null;
   local_time: string;
   duration_minutes: number;
-  price: string;
   start_date: string;
   end_date: string | null;
+  timezone: string;
+}
+
+export function scheduleOfRow(r: ScheduleRow): RecurrenceSchedule {
+  return { frequency: r.frequency, intervalDays: r.interval_days, dayOfWeek: r.day_of_week, localTime: r.local_time, durationMinutes: r.duration_minutes, startDate: r.start_date, endDate: r.end_date, timezone: r.timezone };
+}
+
+interface RecurrenceRow extends ScheduleRow {
+  id: string;
+  patient_id: string;
+  price: string;
   reminders_enabled: boolean;
   reminder_days_before: number;
-  timezone: string;
   status: RecurrenceInState['status'];
   not_before: string;
   handled_through: string | null;
@@ -68,7 +76,7 @@ function inState(row: RecurrenceRow): RecurrenceInState {
   return {
     recurrenceId: row.id,
     patientId: row.patient_id,
-    schedule: { frequency: row.frequency, intervalDays: row.interval_days, dayOfWeek: row.day_of_week, localTime: row.local_time, durationMinutes: row.duration_minutes, startDate: row.start_date, endDate: row.end_date, timezone: row.timezone },
+    schedule: scheduleOfRow(row),
     price: Number(row.price),
     reminders: { enabled: row.reminders_enabled, daysBefore: row.reminder_days_before },
     status: row.status,
@@ -122,8 +130,7 @@ export async function recurrenceOccurrences(db: Knex, therapistId: string, recur
     const startsAt = s.starts_at.getTime();
     byDate.set(s.occurrence_date, { date: s.occurrence_date, startsAt: s.starts_at.toISOString(), endsAt: new Date(startsAt + recurrence.schedule.durationMinutes * 60_000).toISOString(), status: 'skipped', reasons: s.reasons });
   }
-  const handled = recurrence.handledThrough === null ? null : parseLocalDate(recurrence.handledThrough);
-  const firstOpen = handled === null ? recurrence.notBefore : maxDate(recurrence.notBefore, formatLocalDate(handled + 1));
+  const firstOpen = firstOpenDate(recurrence);
   for (const date of occurrenceDates(recurrence.schedule, range.from, range.to)) {
     if (byDate.has(date)) continue;
     const open = recurrence.status === 'active' && date >= firstOpen;
@@ -174,8 +181,4 @@ export async function therapistNotifications(db: Knex, therapistId: string, opti
     reasons: r.reasons,
     exceptionIds: r.exception_ids,
   }));
-}
-
-function maxDate(a: string, b: string): string {
-  return a >= b ? a : b;
 }

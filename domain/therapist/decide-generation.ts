@@ -3,6 +3,7 @@ import { DayRangePlanner, type MinuteRange } from '../availability/day-ranges.js
 import { intervalRelation } from '../availability/slot-search.js';
 import { formatLocalDate, MS_PER_MINUTE, parseLocalDate, parseLocalTime } from '../availability/time.js';
 import { nextOccurrenceAfter, occurrenceDates, occurrenceInterval } from '../recurrence/recurrence-schedule.js';
+import { firstOpenDate } from '../recurrence/reservations.js';
 import type { SkipReason } from './events/recurrence-events.js';
 import { calendarFacts } from './calendar-facts.js';
 import { recurrenceIn, todayOf } from './decide-recurrence.js';
@@ -99,12 +100,6 @@ export function decideRecordPaymentReminderDue(command: RecordPaymentReminderDue
 
 export function decideRecordPaymentRemindersDue(command: RecordPaymentRemindersDue, state: TherapistState): TherapistEvent[] {
   return command.sessionIds.flatMap((sessionId) => decideRecordPaymentReminderDue({ type: 'RecordPaymentReminderDue', sessionId, now: command.now }, state));
-}
-
-function firstOpenDate(r: RecurrenceInState): string {
-  const handled = r.handledThrough === null ? null : parseLocalDate(r.handledThrough);
-  const next = handled === null ? r.notBefore : formatLocalDate(handled + 1);
-  return next > r.notBefore ? next : r.notBefore;
 }
 
 function lastHandled(r: RecurrenceInState, events: readonly TherapistEvent[]): string | null {

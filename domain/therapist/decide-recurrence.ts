@@ -1,6 +1,7 @@
 import { intervalRelation } from '../availability/slot-search.js';
 import { formatLocalDate, localDayOf, parseLocalDate, timeZone } from '../availability/time.js';
 import { canonicalSchedule, occurrenceDates, occurrenceInterval, ruleText, validateSchedule, type RecurrenceSchedule } from '../recurrence/recurrence-schedule.js';
+import { laterDate } from '../recurrence/reservations.js';
 import { Conflict, NotFound, ValidationFailed } from '../shared/domain-error.js';
 import { calendarFacts } from './calendar-facts.js';
 import { requireRegistered } from './registered.js';
@@ -40,7 +41,7 @@ export function decideModifyRecurrence(command: ModifyRecurrence, state: Therapi
   const schedule = scheduleOf(therapist, command);
   validate(schedule, todayOf(therapist, command.now), null);
   refuseClash(therapist, recurrence.recurrenceId, schedule);
-  const effectiveFrom = maxDate(recurrence.notBefore, todayOf(therapist, command.now));
+  const effectiveFrom = laterDate(recurrence.notBefore, todayOf(therapist, command.now));
   const at = command.now.toISOString();
   const events: TherapistEvent[] = [
     { type: 'RecurrenceModified', data: { recurrenceId: recurrence.recurrenceId, ...schedule, price: command.price, reminders: command.reminders, rule: ruleText(schedule), effectiveFrom, modifiedAt: at } },
@@ -142,7 +143,7 @@ function refuseClash(therapist: RegisteredTherapist, recurrenceId: string, sched
   const mine = occurrenceDates(schedule, schedule.startDate, until).map((date) => occurrenceInterval(schedule, date));
   for (const other of Object.values(therapist.recurrences)) {
     if (other.recurrenceId === recurrenceId || other.status === 'stopped' || other.status === 'completed') continue;
-    const theirs = occurrenceDates(other.schedule, maxDate(other.notBefore, schedule.startDate), until).map((date) => occurrenceInterval(other.schedule, date));
+    const theirs = occurrenceDates(other.schedule, laterDate(other.notBefore, schedule.startDate), until).map((date) => occurrenceInterval(other.schedule, date));
     const clash = mine.find((a) => theirs.some((b) => Date.parse(a.startsAt) < Date.parse(b.endsAt) + pad && Date.parse(b.startsAt) < Date.parse(a.endsAt) + pad));
     if (clash) throw new Conflict('recurrence_clash', 'Another recurrence of this calendar holds the same time', { recurrenceId: other.recurrenceId, startsAt: clash.startsAt });
   }
@@ -150,8 +151,4 @@ function refuseClash(therapist: RegisteredTherapist, recurrenceId: string, sched
 
 function sameSettings(r: RecurrenceInState, settings: { schedule: RecurrenceSchedule; price: number; reminders: RecurrenceSettings['reminders'] }): boolean {
   return JSON.stringify([r.schedule, r.price, r.reminders]) === JSON.stringify([settings.schedule, settings.price, settings.reminders]);
-}
-
-function maxDate(a: string, b: string): string {
-  return a >= b ? a : b;
 }

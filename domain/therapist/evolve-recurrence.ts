@@ -1,5 +1,6 @@
 import { formatLocalDate, parseLocalDate } from '../availability/time.js';
 import { canonicalSchedule } from '../recurrence/recurrence-schedule.js';
+import { laterDate } from '../recurrence/reservations.js';
 import type { RecurrenceConfigured, RecurrenceModified, TherapistEvent } from './therapist-events.js';
 import type { RecurrenceInState, RecurrenceStatus, RegisteredTherapist } from './therapist-state.js';
 
@@ -31,12 +32,12 @@ export function evolveRecurrence(s: RegisteredTherapist, event: RecurrenceEvent)
     }
     case 'RecurrenceModified':
       // The days from `effectiveFrom` on are decided again under the new rule.
-      return updateRecurrence(s, event.data.recurrenceId, (r) => ({ ...r, ...settingsOf(event.data), notBefore: later(r.notBefore, event.data.startDate), handledThrough: reopened(r.handledThrough, event.data.effectiveFrom) }));
+      return updateRecurrence(s, event.data.recurrenceId, (r) => ({ ...r, ...settingsOf(event.data), notBefore: laterDate(r.notBefore, event.data.startDate), handledThrough: reopened(r.handledThrough, event.data.effectiveFrom) }));
     case 'RecurrencePaused':
       return setStatus(s, event.data.recurrenceId, 'paused');
     case 'RecurrenceResumed':
       // BR-RS-004: nothing of the pause is made up; the next occurrence is counted from that day.
-      return updateRecurrence(s, event.data.recurrenceId, (r) => ({ ...r, status: 'active', notBefore: later(r.notBefore, event.data.resumeFrom) }));
+      return updateRecurrence(s, event.data.recurrenceId, (r) => ({ ...r, status: 'active', notBefore: laterDate(r.notBefore, event.data.resumeFrom) }));
     case 'RecurrenceStopped':
       return setStatus(s, event.data.recurrenceId, 'stopped');
     case 'RecurrenceCompleted':
@@ -63,7 +64,7 @@ export function evolveRecurrence(s: RegisteredTherapist, event: RecurrenceEvent)
 
 /** A generated occurrence moves its recurrence on past that date. */
 export function handled(s: RegisteredTherapist, recurrenceId: string, date: string): RegisteredTherapist {
-  return updateRecurrence(s, recurrenceId, (r) => ({ ...r, handledThrough: r.handledThrough === null ? date : later(r.handledThrough, date) }));
+  return updateRecurrence(s, recurrenceId, (r) => ({ ...r, handledThrough: r.handledThrough === null ? date : laterDate(r.handledThrough, date) }));
 }
 
 function settingsOf(d: RecurrenceConfigured['data'] | RecurrenceModified['data']): Pick<RecurrenceInState, 'schedule' | 'price' | 'reminders'> {
@@ -80,9 +81,6 @@ function reopened(handledThrough: string | null, from: string): string | null {
   return day === null ? handledThrough : formatLocalDate(day - 1);
 }
 
-function later(a: string, b: string): string {
-  return a >= b ? a : b;
-}
 
 function setStatus(s: RegisteredTherapist, id: string, status: RecurrenceStatus): RegisteredTherapist {
   return updateRecurrence(s, id, (r) => ({ ...r, status }));
