@@ -4,6 +4,7 @@ import { PATIENT_TOKEN_MISMATCH, requirePatientLink } from '../domain/therapist/
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
+import type { BusyInterval } from '../domain/availability/availability-types.js';
 import { comparePositions, type LogPosition } from '../infra/event-store/event-store.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
@@ -36,6 +37,22 @@ export interface BookingRequestAnswer {
   readonly paymentLink: string | null;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The therapist's own calendar around the requested day (and the week of alternatives after it),
+ * from the calendar integration; nothing when none is connected or Google cannot say in time.
+ */
+async function calendarBusyAround(ctx: CommandContext, therapistId: string, requestedDate: string): Promise<readonly BusyInterval[]> {
+  if (!ctx.calendarBusy || !/^\d{4}-\d{2}-\d{2}$/.test(requestedDate)) return [];
+  const { state } = await ctx.therapists.load(therapistStream(therapistId));
+  if (state.status !== 'registered') return [];
+  const day = Date.parse(`${requestedDate}T00:00:00Z`);
+  if (Number.isNaN(day)) return [];
+  const answer = await ctx.calendarBusy(therapistId, state.policies.timezone, { from: new Date(day - DAY_MS), to: new Date(day + 9 * DAY_MS) }, Object.keys(state.sessions));
+  return answer?.busy ?? [];
+}
+
 /** Takes the slot for the patient (a hold) if it is still available; see decideRequestBooking. */
 export async function requestBooking(
   ctx: CommandContext,
@@ -45,6 +62,7 @@ export async function requestBooking(
   bookingId: string = randomUUID(),
 ): Promise<{ answer: BookingRequestAnswer; position: LogPosition | undefined }> {
   const patientToken = ctx.patientTokens.tokenFor(bookingId);
+  const calendarBusy = await calendarBusyAround(ctx, input.therapistId, input.requestedDate);
   const contact = await ctx.keys.sealBookingContact(input.therapistId, bookingId, { ...input.patient, reasonForConsultation: input.reasonForConsultation });
   const result = await ctx.therapists.handle(
     therapistStream(input.therapistId),
@@ -59,6 +77,7 @@ export async function requestBooking(
       holdMinutes: ctx.bookingTimes.holdMinutes,
       expirationMinutes: ctx.bookingTimes.expirationMinutes,
       patientTokenHash: ctx.patientTokens.hashOf(patientToken),
+      calendarBusy,
       now: ctx.clock.now(),
     },
     { ...metadataOf(caller), actor: { kind: 'patient', bookingId } },

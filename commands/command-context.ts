@@ -5,6 +5,7 @@ import type { TherapistCommand } from '../domain/therapist/therapist-commands.js
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import type { TherapistState } from '../domain/therapist/therapist-state.js';
 import type { Clock } from '../infra/clock.js';
+import type { CalendarBusyLookup } from '../integrations/calendar-busy.js';
 import type { KeyStore } from '../infra/crypto/key-store.js';
 import type { BookingTimes, ExpiryScheduler } from './booking-expiry.js';
 import type { CommandHandler } from './command-handler.js';
@@ -23,6 +24,8 @@ export interface CommandContext {
   readonly expiry: ExpiryScheduler;
   readonly recurring: RecurringTimes;
   readonly recurringJobs: RecurringJobScheduler;
+  /** Busy time from the therapist's own calendar (Google), when the integration has one to ask. */
+  readonly calendarBusy?: CalendarBusyLookup;
   /** Failures of work that must not fail the command (it has a fallback): logged. */
   onBackgroundError(error: unknown, what: string): void;
   readonly db: Knex;

@@ -103,8 +103,8 @@ export async function scheduleManualSession(
   return { session, position: result.position };
 }
 
-export async function recordSessionPayment(ctx: CommandContext, therapistId: string, sessionId: string, reference: string | null, caller: Caller) {
-  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'RecordSessionPayment', sessionId, reference, now: ctx.clock.now() }, metadataOf(caller));
+export async function recordSessionPayment(ctx: CommandContext, therapistId: string, sessionId: string, reference: string | null, caller: Caller, method: 'bank_transfer' | 'mercadopago' = 'bank_transfer') {
+  const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'RecordSessionPayment', sessionId, method, reference, now: ctx.clock.now() }, metadataOf(caller));
   const session = requireRegistered(result.state).sessions[sessionId];
   if (!session) throw new NotFound('session', sessionId);
   return { session, position: result.position };

@@ -1,3 +1,4 @@
+import type { IntegrationEvent } from '../domain/integrations/integration-events.js';
 import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
 import { bookingContact, textContent, type BookingContact } from '../domain/shared/personal-data.js';
@@ -22,8 +23,12 @@ const HANDLES = [
   'SessionPaymentReceived',
   'PaymentReminderDue',
   'PatientForgotten',
-] as const satisfies readonly (TherapistEvent | PatientEvent)['type'][];
-type Handled = Exclude<(typeof HANDLES)[number], 'PatientForgotten'>;
+  'PaymentLinkCreated',
+  'CalendarEventCreated',
+  'CalendarEventDeleted',
+] as const satisfies readonly (TherapistEvent | PatientEvent | IntegrationEvent)['type'][];
+type Handled = Exclude<(typeof HANDLES)[number], 'PatientForgotten' | IntegrationOutcome>;
+type IntegrationOutcome = 'PaymentLinkCreated' | 'CalendarEventCreated' | 'CalendarEventDeleted';
 
 /** What a forgotten person's booking rows keep of them: nothing but the flag. */
 const FORGOTTEN = { patient_name: null, patient_email: null, patient_phone: null, reason_for_consultation: null, cancellation_reason: null, patient_forgotten: true } as const;
@@ -41,12 +46,12 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
     async apply(trx, events) {
       const requests = new TableBuffer(trx, 'read.booking_requests', ['id'], shapes);
       const sessions = new TableBuffer(trx, 'read.sessions', ['id'], shapes);
-      const handled = handledEvents<TherapistEvent | PatientEvent, Handled | 'PatientForgotten'>(events, HANDLES);
+      const handled = handledEvents<TherapistEvent | PatientEvent | IntegrationEvent, (typeof HANDLES)[number]>(events, HANDLES);
       const forgotten: { patientId: string; bookingIds: readonly string[] }[] = [];
-      const bookingEvents: { therapistId: string; event: Extract<TherapistEvent, { type: Handled }> }[] = [];
+      const bookingEvents: { therapistId: string; event: Extract<TherapistEvent, { type: Handled }> | Extract<IntegrationEvent, { type: IntegrationOutcome }> }[] = [];
       for (const { event, streamId } of handled) {
         if (event.type === 'PatientForgotten') forgotten.push(event.data);
-        else bookingEvents.push({ therapistId: streamId.slice('therapist-'.length), event });
+        else bookingEvents.push({ therapistId: streamId.slice(streamId.indexOf('-') + 1), event });
       }
       const requested = bookingEvents.flatMap(({ event }) => (event.type === 'BookingRequested' ? [event.data.contact] : []));
       const reasons = bookingEvents.flatMap(({ event }) => (event.type === 'BookingCancelled' && event.data.reason ? [event.data.reason] : []));
@@ -73,7 +78,7 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
   };
 }
 
-function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>, opened: { contact: BookingContact | null; reason: string | null }): void {
+function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Handled }> | Extract<IntegrationEvent, { type: IntegrationOutcome }>, opened: { contact: BookingContact | null; reason: string | null }): void {
   const { contact } = opened;
   switch (event.type) {
     case 'BookingRequested': {
@@ -103,6 +108,7 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         expiry_reason: null,
         late_payment_received_at: null,
         late_payment_reference: null,
+        payment_link: null,
         patient_id: null,
         session_id: null,
         cancelled_by: null,
@@ -151,6 +157,9 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         paid_at: null,
         payment_reference: null,
         payment_reminder_due_at: null,
+        payment_link: null,
+        meet_link: null,
+        calendar_event_id: null,
       });
       return;
     }
@@ -173,6 +182,16 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       return;
     case 'PaymentReminderDue':
       sessions.update({ id: event.data.sessionId }, { payment_reminder_due_at: event.data.dueAt });
+      return;
+    case 'PaymentLinkCreated':
+      if (event.data.reference.kind === 'booking') requests.update({ id: event.data.reference.id }, { payment_link: event.data.checkoutUrl });
+      else sessions.update({ id: event.data.reference.id }, { payment_link: event.data.checkoutUrl });
+      return;
+    case 'CalendarEventCreated':
+      sessions.update({ id: event.data.sessionId }, { meet_link: event.data.meetLink, calendar_event_id: event.data.eventId });
+      return;
+    case 'CalendarEventDeleted':
+      sessions.update({ id: event.data.sessionId }, { calendar_event_id: null });
       return;
     default:
       assertNever(event);

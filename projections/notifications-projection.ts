@@ -1,9 +1,22 @@
 import { assertNever } from '../domain/shared/decider.js';
+import type { CalendarConnectionEvent, IntegrationEvent } from '../domain/integrations/integration-events.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import { handledEvents, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
-const HANDLES = ['RecurringSessionSkipped', 'RecurrenceCompleted', 'BookingRequested', 'PaymentReminderDue', 'NotificationsRead'] as const satisfies readonly TherapistEvent['type'][];
+const HANDLES = [
+  'RecurringSessionSkipped',
+  'RecurrenceCompleted',
+  'BookingRequested',
+  'PaymentReminderDue',
+  'NotificationsRead',
+  'LatePaymentReceived',
+  'IntegrationCallFailed',
+  'MessageSent',
+  'CalendarEventCreated',
+  'GoogleCalendarDisconnected',
+] as const satisfies readonly Shown['type'][];
+type Shown = TherapistEvent | IntegrationEvent | CalendarConnectionEvent;
 type Handled = (typeof HANDLES)[number];
 
 /** A notification's id: its kind and subject, so a replay (or a rebuild) makes the same one. */
@@ -12,11 +25,17 @@ export const notificationId = {
   completed: (recurrenceId: string) => `completed:${recurrenceId}`,
   booking: (bookingId: string) => `booking:${bookingId}`,
   reminder: (sessionId: string) => `reminder:${sessionId}`,
+  latePayment: (bookingId: string, reference: string | null) => `late-payment:${bookingId}:${reference ?? ''}`,
+  integration: (key: string) => `integration:${key}`,
+  disconnected: (at: string) => `calendar-disconnected:${at}`,
 };
 
 /**
  * read.notifications: the therapist's dashboard (BR-RS-002 skipped occurrences with their reasons,
- * BR-RS-006 completed recurrences, new booking requests, payment reminders due), read or not.
+ * BR-RS-006 completed recurrences, new booking requests, payment reminders due), read or not; and
+ * what the integrations need the therapist to know: a payment that came too late (refund or
+ * re-book), a call that failed for good, a calendar that must be connected again, and, with the
+ * local drivers, each message and calendar event they recorded (what would have gone out).
  */
 export function notificationsProjection(shapes: TableShapes = new TableShapes()): Projection {
   return {
@@ -25,8 +44,8 @@ export function notificationsProjection(shapes: TableShapes = new TableShapes())
     tables: ['read.notifications'],
     async apply(trx, events) {
       const notifications = new TableBuffer(trx, 'read.notifications', ['id'], shapes);
-      for (const { event, streamId } of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
-        const therapistId = streamId.slice('therapist-'.length);
+      for (const { event, streamId } of handledEvents<Shown, Handled>(events, HANDLES)) {
+        const therapistId = streamId.slice(streamId.indexOf('-') + 1);
         if (event.type === 'NotificationsRead') {
           // The therapist's own notifications only, as they stand: an id not there (yet) marks nothing.
           await notifications.flush();
@@ -42,7 +61,7 @@ export function notificationsProjection(shapes: TableShapes = new TableShapes())
 
 const NONE = { recurrence_id: null, patient_id: null, session_id: null, booking_id: null, occurrence_date: null, starts_at: null, reasons: null, exception_ids: null, read_at: null };
 
-function applyOne(t: TableBuffer, therapistId: string, event: Extract<TherapistEvent, { type: Exclude<Handled, 'NotificationsRead'> }>): void {
+function applyOne(t: TableBuffer, therapistId: string, event: Extract<Shown, { type: Exclude<Handled, 'NotificationsRead'> }>): void {
   const base = { ...NONE, therapist_id: therapistId };
   switch (event.type) {
     case 'RecurringSessionSkipped': {
@@ -58,6 +77,27 @@ function applyOne(t: TableBuffer, therapistId: string, event: Extract<TherapistE
       return;
     case 'PaymentReminderDue':
       t.insert({ ...base, id: notificationId.reminder(event.data.sessionId), kind: 'payment_reminder_due', recurrence_id: event.data.recurrenceId, session_id: event.data.sessionId, created_at: event.data.dueAt });
+      return;
+    case 'LatePaymentReceived':
+      t.insert({ ...base, id: notificationId.latePayment(event.data.bookingId, event.data.reference), kind: 'late_payment_received', booking_id: event.data.bookingId, reasons: arrayLiteral([`booking ${event.data.bookingStatus}`, event.data.method, event.data.reference ?? '']), created_at: event.data.receivedAt });
+      return;
+    case 'IntegrationCallFailed': {
+      const d = event.data;
+      const subject = d.reference?.kind === 'booking' ? { booking_id: d.reference.id } : d.reference?.kind === 'session' ? { session_id: d.reference.id } : {};
+      t.insert({ ...base, ...subject, id: notificationId.integration(d.key), kind: 'integration_failed', reasons: arrayLiteral([d.integration, d.kind, d.reason]), created_at: d.at });
+      return;
+    }
+    case 'MessageSent':
+      if (event.data.driver !== 'local') return;
+      t.insert({ ...base, id: notificationId.integration(event.data.key), kind: 'local_message_recorded', session_id: event.data.sessionId, booking_id: event.data.bookingId, reasons: arrayLiteral([event.data.channel, event.data.purpose, event.data.providerId]), created_at: event.data.at });
+      return;
+    case 'CalendarEventCreated':
+      if (event.data.driver !== 'local') return;
+      t.insert({ ...base, id: notificationId.integration(event.data.key), kind: 'local_calendar_event_recorded', session_id: event.data.sessionId, reasons: arrayLiteral([event.data.eventId, event.data.meetLink ?? '']), created_at: event.data.at });
+      return;
+    case 'GoogleCalendarDisconnected':
+      if (event.data.reason !== 'grant_revoked') return;
+      t.insert({ ...base, id: notificationId.disconnected(event.data.disconnectedAt), kind: 'calendar_disconnected', reasons: arrayLiteral(['grant_revoked']), created_at: event.data.disconnectedAt });
       return;
     default:
       assertNever(event);

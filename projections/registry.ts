@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../domain/shared/decider.js';
+import { calendarConnectionCodec, integrationEventCodec } from '../domain/integrations/integration-events.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import type { RecordedEvent } from '../infra/event-store/event-store.js';
@@ -18,7 +19,7 @@ export function createProjections(open: PersonalDataOpener): readonly Projection
   return [therapistsProjection(shapes), availabilityProjection(shapes), bookingsProjection(open, shapes), patientsProjection(open, shapes), patientNotesProjection(open, shapes), notificationsProjection(shapes)];
 }
 
-const codecs = [therapistEventCodec, patientEventCodec];
+const codecs = [therapistEventCodec, patientEventCodec, integrationEventCodec, calendarConnectionCodec];
 
 /** Decodes any known event (zod-validated, upcast to the current version); undefined when unknown. */
 export function decodeEvent(recorded: RecordedEvent): DomainEvent | undefined {

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { computeSlots } from '../domain/availability/slots.js';
+import type { CalendarBusyLookup } from '../integrations/calendar-busy.js';
 import { calendarValidUntil } from '../domain/availability/slot-validity.js';
 import { formatLocalDate, localDayOf, timeZone } from '../domain/availability/time.js';
 import type { Cache } from '../infra/cache/cache.js';
@@ -14,7 +16,11 @@ export interface AvailabilityQueryDeps {
   /** This process's computed answers; undefined when caching is off. */
   readonly answers: AnswerCache | undefined;
   readonly ttlSeconds: number;
+  /** Busy time from the therapists' own calendars; absent when no calendar integration can have any. */
+  readonly calendarBusy?: CalendarBusyLookup;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * The public availability answer as JSON: `{ freshness, therapistId, timezone, start, end, days }`.
@@ -33,16 +39,25 @@ export async function availabilityJson(
   const head = await calendarHead(deps.pool, therapist);
   const nowMs = now.getTime();
   const range = asked ?? nextWeek(head.policies.timezone, nowMs);
-  const freshness = (cached: boolean) => JSON.stringify({ position: head.position, calendarRevision: head.calendarRevision, cached });
-  const key = `${head.therapistId}:${head.calendarRevision}:${range.startDate}:${range.endDate}`;
+  // A day either side: the range's dates are local to the therapist, the instants are not.
+  const external = deps.calendarBusy
+    ? await deps.calendarBusy(head.therapistId, head.policies.timezone, { from: new Date(Date.parse(`${range.startDate}T00:00:00Z`) - DAY_MS), to: new Date(Date.parse(`${range.endDate}T00:00:00Z`) + 2 * DAY_MS) }, [])
+    : undefined;
+  const calendar = external ? { calendar: external.freshness } : {};
+  const freshness = (cached: boolean) => JSON.stringify({ position: head.position, calendarRevision: head.calendarRevision, cached, ...calendar });
+  // The answer depends on the external busy times too: the same ones are the same answer.
+  const externalKey = external && external.busy.length > 0 ? `:${createHash('sha256').update(JSON.stringify(external.busy)).digest('base64url').slice(0, 16)}` : '';
+  const key = `${head.therapistId}:${head.calendarRevision}:${range.startDate}:${range.endDate}${externalKey}`;
   const answered = deps.answers?.get(key, nowMs);
   if (answered !== undefined) return `{"freshness":${freshness(true)},${answered}`;
 
-  const { facts, cached } = await rangeFacts(deps.pool, deps.cache, head, range, deps.ttlSeconds);
-  const calendar = computeSlots(facts, range, now);
+  const ranged = await rangeFacts(deps.pool, deps.cache, head, range, deps.ttlSeconds);
+  const { cached } = ranged;
+  const facts = external && external.busy.length > 0 ? { ...ranged.facts, busy: [...ranged.facts.busy, ...external.busy] } : ranged.facts;
+  const slots = computeSlots(facts, range, now);
   // Everything after the opening brace: the freshness goes in front of it per request.
-  const rest = JSON.stringify({ therapistId: head.therapistId, timezone: calendar.timezone, start: range.startDate, end: range.endDate, days: calendar.days }).slice(1);
-  deps.answers?.set(key, rest, calendarValidUntil(facts, calendar, nowMs, nowMs + deps.ttlSeconds * 1000));
+  const rest = JSON.stringify({ therapistId: head.therapistId, timezone: slots.timezone, start: range.startDate, end: range.endDate, days: slots.days }).slice(1);
+  deps.answers?.set(key, rest, calendarValidUntil(facts, slots, nowMs, nowMs + deps.ttlSeconds * 1000));
   return `{"freshness":${freshness(cached)},${rest}`;
 }
 

@@ -30,6 +30,7 @@ interface BookingRow {
   late_payment_reference: string | null;
   patient_id: string | null;
   session_id: string | null;
+  payment_link: string | null;
   cancelled_by: string | null;
   cancellation_reason: string | null;
   requested_at: Date;
@@ -52,12 +53,16 @@ export interface PublicBookingStatus {
   readonly holdExpiresAt: string;
   readonly expiresAt: string;
   readonly sessionId: string | null;
+  /** The Mercado Pago checkout, once the payments integration made it. */
+  readonly paymentLink: string | null;
+  /** The session's Google Meet link, once its calendar event exists. */
+  readonly meetLink: string | null;
 }
 
 export async function publicBookingStatus(db: Knex, bookingId: string): Promise<PublicBookingStatus> {
   // A function of its own: the public role reads a booking by its id, and never lists bookings.
   const row = (await db.select('*').from(db.raw('read.public_booking(?)', [bookingId])).first()) as
-    | (Pick<BookingRow, 'id' | 'therapist_id' | 'status' | 'requested_date' | 'requested_time' | 'starts_at' | 'ends_at' | 'duration_minutes' | 'price_at_booking' | 'currency' | 'payment_method' | 'hold_expires_at' | 'expires_at' | 'session_id'> & { therapist_name: string; therapist_slug: string })
+    | (Pick<BookingRow, 'id' | 'therapist_id' | 'status' | 'requested_date' | 'requested_time' | 'starts_at' | 'ends_at' | 'duration_minutes' | 'price_at_booking' | 'currency' | 'payment_method' | 'hold_expires_at' | 'expires_at' | 'session_id'> & { therapist_name: string; therapist_slug: string; payment_link: string | null; meet_link: string | null })
     | undefined;
   if (!row) throw new NotFound('booking', bookingId);
   return {
@@ -75,6 +80,8 @@ export async function publicBookingStatus(db: Knex, bookingId: string): Promise<
     holdExpiresAt: row.hold_expires_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
     sessionId: row.session_id,
+    paymentLink: row.payment_link,
+    meetLink: row.meet_link,
   };
 }
 
@@ -115,6 +122,7 @@ export async function therapistBookings(db: Knex, therapistId: string, filter: B
       expiryReason: r.expiry_reason,
       latePayment: r.late_payment_received_at ? { receivedAt: r.late_payment_received_at.toISOString(), reference: r.late_payment_reference } : null,
       sessionId: r.session_id,
+      paymentLink: r.payment_link,
       cancelledBy: r.cancelled_by,
       requestedAt: r.requested_at.toISOString(),
     })),
@@ -137,6 +145,8 @@ interface SessionRow {
   payment_status: string;
   status: string;
   source: string;
+  payment_link: string | null;
+  meet_link: string | null;
 }
 
 /** The therapist's sessions starting in [from, to). */
@@ -160,5 +170,7 @@ export async function therapistSessions(db: Knex, therapistId: string, range: { 
     paymentStatus: r.payment_status,
     status: r.status,
     source: r.source,
+    meetLink: r.meet_link,
+    paymentLink: r.payment_link,
   }));
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isValidTimeZone } from '../domain/availability/time.js';
 import { z } from 'zod';
 import { parsePatientTokenKeys } from '../commands/patient-tokens.js';
+import { loadIntegrationConfig } from './integration-config.js';
 
 /**
  * Everything the service reads from the environment, validated once at start. Unset external
@@ -118,6 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  const integrations = loadIntegrationConfig(cleaned as Record<string, string>, e.PORT);
+  if (!integrations.config) throw new ConfigError(`Invalid configuration: ${integrations.problems.join('; ')}`);
   if (e.BOOKING_SOFT_LOCK_MINUTES > e.BOOKING_EXPIRATION_MINUTES) {
     throw new ConfigError('Invalid configuration: BOOKING_SOFT_LOCK_MINUTES must not exceed BOOKING_EXPIRATION_MINUTES (a hold cannot outlive its request)');
   }
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     schedulerEnabled: e.SCHEDULER_ENABLED,
     projectionsEnabled: e.PROJECTIONS_ENABLED,
     benchEndpoints: e.BENCH_ENDPOINTS,
+    integrations: integrations.config,
     rateLimits: {
       publicBookingsPerHour: e.RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR,
       publicAvailabilityPerHour: e.RATE_LIMIT_PUBLIC_AVAILABILITY_PER_HOUR,

@@ -32,6 +32,8 @@ import { createProjections, decodeEvent } from '../projections/registry.js';
 import { AnswerCache } from '../queries/answer-cache.js';
 import type { AvailabilityQueryDeps } from '../queries/availability.js';
 import type { Config } from './config.js';
+import { IntegrationRuntime } from '../integrations/integrations.js';
+import type { CalendarBusyLookup } from '../integrations/calendar-busy.js';
 
 /** Everything the entry points wire together; passed down explicitly, never imported as a singleton. */
 export interface Services extends CommandContext {
@@ -48,6 +50,8 @@ export interface Services extends CommandContext {
   /** The public's availability query (prepared statements on the public role's pool). */
   readonly availabilityQuery: AvailabilityQueryDeps;
   readonly reads: ReadAccess;
+  /** Mercado Pago, Google Calendar, WhatsApp and e-mail: the reactor, the outbox's dispatcher, the gateways. */
+  readonly integrations: IntegrationRuntime;
   /**
    * Waits (briefly) until this process's projections reflect `position`, so a therapist who just
    * changed something reads it back. Without local projections, or past the wait, it returns anyway.
@@ -194,7 +198,15 @@ export async function createServices(config: Config, options: ServiceOptions = {
         )
       : noRecurringJobs;
 
+    // Made once `services` exists (its handlers send commands through it); read only after start-up.
+    const late: { integrations?: IntegrationRuntime } = {};
+    // Only a Google calendar can hold busy time of its own: with the local driver nothing is asked, at no cost.
+    const calendarBusy: CalendarBusyLookup | undefined = config.integrations.google ? (...args) => services.integrations.busyTimes.lookup(...args) : undefined;
     const services: Services = {
+      get integrations(): IntegrationRuntime {
+        if (!late.integrations) throw new Error('The integrations are not ready yet');
+        return late.integrations;
+      },
       config,
       logger,
       db,
@@ -216,16 +228,29 @@ export async function createServices(config: Config, options: ServiceOptions = {
       recurring: config.recurring,
       recurringJobs,
       onBackgroundError: (error, what) => logger.warn({ err: error }, what),
-      availabilityQuery: { pool: reads.publicPool, cache, answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined, ttlSeconds: config.cache.availabilityTtlSeconds },
+      availabilityQuery: {
+        pool: reads.publicPool,
+        cache,
+        answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined,
+        ttlSeconds: config.cache.availabilityTtlSeconds,
+        ...(calendarBusy ? { calendarBusy } : {}),
+      },
+      ...(calendarBusy ? { calendarBusy } : {}),
       settle: async (position) => {
         if (!projectionsLocal || !position) return;
         await runner.waitFor(position, { timeoutMs: SETTLE_TIMEOUT_MS }).catch(() => undefined);
       },
       close: closeAll,
     };
+    const integrations = await step('prepare the integrations', () => IntegrationRuntime.create({ settings: config.integrations, commands: services, store, db, logger }));
     if (projectionsLocal) {
       await step('start the projections', () => runner.start());
       cleanups.push(() => runner.stop());
+    }
+    late.integrations = integrations;
+    if (background && config.integrations.enabled) {
+      await step('start the integrations', () => integrations.start());
+      cleanups.push(() => integrations.stop());
     }
     if (scheduler) {
       await step(`start the scheduler (${scheduler.backend})`, () => scheduler.start());

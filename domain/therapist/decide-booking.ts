@@ -17,7 +17,9 @@ const MINUTE_MS = 60_000;
 export function decideRequestBooking(command: RequestBooking, state: TherapistState): TherapistEvent[] {
   const therapist = requireRegistered(state);
   if (therapist.bookings[command.bookingId]) return [];
-  const facts = calendarFactsForPatients(therapist, command.now);
+  const base = calendarFactsForPatients(therapist, command.now);
+  // Spec 6.4 strategy 4: the therapist's own calendar is busy time too (as it was known when asked).
+  const facts = command.calendarBusy.length === 0 ? base : { ...base, busy: [...base.busy, ...command.calendarBusy] };
   const slot = slotAt(facts, command.requestedDate, command.requestedTime, command.now);
   if (slot?.status !== 'available') {
     const alternatives = nearestAvailableSlots(facts, { date: command.requestedDate, time: command.requestedTime }, command.now);

@@ -69,7 +69,7 @@ export function decideRecordSessionPayment(command: RecordSessionPayment, state:
   if (!session) throw new NotFound('session', command.sessionId);
   if (session.paymentStatus === 'paid') return [];
   if (session.status === 'cancelled') throw new Conflict('session_cancelled', 'This session is cancelled', { sessionId: session.sessionId });
-  return [{ type: 'SessionPaymentReceived', data: { sessionId: session.sessionId, method: 'bank_transfer', reference: command.reference, receivedAt: command.now.toISOString() } }];
+  return [{ type: 'SessionPaymentReceived', data: { sessionId: session.sessionId, method: command.method, reference: command.reference, receivedAt: command.now.toISOString() } }];
 }
 
 export function decideMarkNotificationsRead(command: MarkNotificationsRead, state: TherapistState): TherapistEvent[] {

@@ -65,6 +65,8 @@ export interface ScheduleSession {
 export interface RecordSessionPayment {
   readonly type: 'RecordSessionPayment';
   readonly sessionId: string;
+  /** A transfer the therapist saw arrive, or a Mercado Pago payment approved for the session's link. */
+  readonly method: 'bank_transfer' | 'mercadopago';
   readonly reference: string | null;
   readonly now: Date;
 }

@@ -1,5 +1,5 @@
 import type { RecurrenceCommand } from './recurrence-commands.js';
-import type { AvailabilityRule } from '../availability/availability-types.js';
+import type { AvailabilityRule, BusyInterval } from '../availability/availability-types.js';
 import type { BookingPolicyChanges, ExceptionInput } from '../availability/availability-validation.js';
 import type { Sealed } from '../shared/personal-data.js';
 
@@ -90,6 +90,8 @@ export interface RequestBooking {
   readonly holdMinutes: number;
   readonly expirationMinutes: number;
   readonly patientTokenHash: string;
+  /** Busy time from the therapist's connected calendar (Google), fetched by the caller; empty when none. */
+  readonly calendarBusy: readonly BusyInterval[];
   readonly now: Date;
 }
 

@@ -94,6 +94,11 @@ export class KeyStore {
     return this.seal(`booking:${bookingId}`, therapistId, null, null, value);
   }
 
+  /** Seals a therapist's own secret (a calendar grant's refresh token) under a key of theirs for that purpose. */
+  async sealForTherapist(therapistId: string, purpose: string, value: unknown): Promise<Sealed> {
+    return this.seal(`therapist:${therapistId}:${purpose}`, therapistId, null, null, value);
+  }
+
   /** `blind`: the subject's new indexes; null leaves them as they are. */
   private async seal(subject: string, therapistId: string, patientId: string | null, blind: BlindIndexes | null, value: unknown): Promise<Sealed> {
     const fresh = randomBytes(32);

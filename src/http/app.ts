@@ -15,6 +15,11 @@ import { auditRoutes } from './audit-routes.js';
 import { tokenRoutes } from './token-routes.js';
 import { recurringRoutes } from './recurring-routes.js';
 import { publicTherapistRoutes } from './public-therapist-routes.js';
+import { webhookRoutes } from './webhook-routes.js';
+import { integrationRoutes } from './integration-routes.js';
+import { devCheckoutRoutes } from './dev-checkout-routes.js';
+import { devGoogleRoutes } from './dev-google-routes.js';
+import { LocalPaymentGateway } from '../../infra/integrations/local/local-payments.js';
 
 /** The HTTP face of the service: one express app, every error through problem+json. */
 export function createHttpApp(services: Services): Express {
@@ -47,6 +52,22 @@ export function createHttpApp(services: Services): Express {
   app.use(recurringRoutes(services));
   app.use(tokenRoutes(services));
   app.use(auditRoutes(services));
+  app.use(webhookRoutes(services));
+  app.use(integrationRoutes(services));
+  const { payments, calendar } = services.integrations.gateways;
+  // The local drivers' stand-ins for Mercado Pago's checkout and Google's consent page.
+  if (payments instanceof LocalPaymentGateway) {
+    app.use(
+      devCheckoutRoutes({
+        payments,
+        // This very server, on the address the request reached: the local driver notifies the service that made the link.
+        webhookUrl: (req) => `http://${req.socket.localFamily === 'IPv6' ? `[${req.socket.localAddress ?? '::1'}]` : (req.socket.localAddress ?? '127.0.0.1')}:${req.socket.localPort ?? services.config.port}/api/webhooks/mercadopago`,
+        webhookSecret: services.integrations.mercadoPagoWebhookSecret,
+        clock: services.clock,
+      }),
+    );
+  }
+  if (calendar.driver === 'local') app.use(devGoogleRoutes());
   if (services.config.benchEndpoints) app.use(benchRoutes());
   app.use(notFoundRoute);
   app.use(problemMiddleware(services.logger));

@@ -12,11 +12,12 @@ export function operationsRoutes(services: Services): Router {
   });
   router.get('/ready', async (_req, res) => {
     const check = checker(services);
-    const [database, eventStore, cache, projections] = await Promise.all([
+    const [database, eventStore, cache, projections, integrations] = await Promise.all([
       check('database', () => services.db.raw('SELECT 1')),
       check('event store', () => services.store.ping()),
       check('cache', () => services.cache.ping()),
       bounded(services.projections.status()).catch(() => []),
+      bounded(integrationsCheck(services)).catch(() => ({ status: 'unknown' as const, integrations: [] })),
     ]);
     const scheduler = services.scheduler ? services.scheduler.health() : { ok: true, backend: 'disabled', lastHeartbeat: null };
     // While the store drops the log reader, it resubscribes; meanwhile the read models fall behind.
@@ -35,10 +36,25 @@ export function operationsRoutes(services: Services): Router {
         cache: { ...cache, kind: services.cache.kind },
         scheduler,
         projections: projections.map(({ error: _why, ...rest }) => rest),
+        // Degraded integrations are reported, never fatal: the API keeps serving and the outbox keeps the calls.
+        integrations,
       },
     });
   });
   return router;
+}
+
+/** Per integration: its driver, what waits and what failed for good in the last day; `degraded` when any did, or calls pile up. */
+async function integrationsCheck(services: Services) {
+  const health = await services.integrations.health(services.clock.now());
+  const list = Object.entries(health.drivers).map(([name, driver]) => {
+    const outbox = health.outbox.find((o) => o.integration === name);
+    const degraded = (outbox?.failedLastDay ?? 0) > 0 || (outbox?.retrying ?? 0) > 0;
+    return { name, driver, status: degraded ? 'degraded' : 'ok', due: outbox?.pending ?? 0, retrying: outbox?.retrying ?? 0, failedLastDay: outbox?.failedLastDay ?? 0 };
+  });
+  const reactor = health.reactor[0];
+  const degraded = list.some((i) => i.status === 'degraded') || (reactor !== undefined && reactor.runsHere && reactor.status === 'failed');
+  return { status: degraded ? ('degraded' as const) : ('ok' as const), reactor: reactor ? { status: reactor.status, runsHere: reactor.runsHere } : null, integrations: list };
 }
 
 function bounded<T>(work: Promise<T>): Promise<T> {

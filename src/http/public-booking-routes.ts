@@ -1,7 +1,11 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { authorizePatient, cancelBooking, requestBooking, type BookingRequestAnswer } from '../../commands/booking.js';
-import { Forbidden, Unauthorized } from '../../domain/shared/domain-error.js';
+import { Conflict, Forbidden, Unauthorized } from '../../domain/shared/domain-error.js';
+import { requireRegistered } from '../../domain/therapist/registered.js';
+import { therapistStream } from '../../domain/therapist/streams.js';
+import { keys } from '../../integrations/dispatch-plan.js';
+import { calendarFileFor } from '../../integrations/ics.js';
 import { PATIENT_TOKEN_MISMATCH } from '../../domain/therapist/booking-guards.js';
 import { idempotent } from '../../infra/http/idempotency.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
@@ -22,6 +26,14 @@ function patientTokenOf(req: Request): string {
   const token = bearer ?? parseQuery(tokenQuery, req.query).token;
   if (!token) throw new Unauthorized('The token handed out with the booking is required: ?token=… or Authorization: Bearer pt_…');
   return token;
+}
+
+/** How long a booking's answer waits for its Mercado Pago checkout link. */
+const PAYMENT_LINK_WAIT_MS = 3_000;
+
+async function paymentLinkOf(services: Services, bookingId: string): Promise<string | null> {
+  const row = await services.integrations.outcomeOf(keys.bookingPreference(bookingId), PAYMENT_LINK_WAIT_MS);
+  return row?.status === 'done' ? ((row.outcome as { checkoutUrl?: string } | null)?.checkoutUrl ?? null) : null;
 }
 
 /** The patient's side of booking: no account, the booking id and its secret token are the proof. */
@@ -49,10 +61,13 @@ export function publicBookingRoutes(services: Services): Router {
         bookingId,
       );
       await services.settle(position);
+      // The checkout link is made by the payments reactor after the commit; the answer waits briefly for it
+      // (otherwise the booking's status shows it once made).
+      const paymentLink = body.paymentMethod === 'mercadopago' ? await paymentLinkOf(services, bookingId) : null;
       // The token is derived, not stored: what is remembered for a retry leaves it out, and names
       // the key it was signed with, so a retry after a key rotation hands out the same token.
       const { patientToken: _token, ...remembered } = booked;
-      return { status: 201, body: { ...remembered, tokenKeyId: services.patientTokens.signingKeyId } };
+      return { status: 201, body: { ...remembered, paymentLink, tokenKeyId: services.patientTokens.signingKeyId } };
     }, (value) => services.keys.fingerprint(value));
     if (answer.replayed) res.setHeader('Idempotent-Replayed', 'true');
     if (answer.problem) {
@@ -78,6 +93,30 @@ export function publicBookingRoutes(services: Services): Router {
   router.get('/api/public/bookings/:id', limits.publicAvailability, ownStatus);
   // The spec's Appendix D spells this path in the singular.
   router.get('/api/public/booking/:id', limits.publicAvailability, ownStatus);
+
+  // RFC 5545 "add to calendar" for a confirmed booking, in the therapist's zone.
+  router.get('/api/public/bookings/:id/calendar.ics', limits.publicAvailability, async (req, res) => {
+    const { id } = parseQuery(bookingParams, req.params);
+    const token = patientTokenOf(req);
+    if (services.patientTokens.check(id, token) === 'invalid') throw new Forbidden(PATIENT_TOKEN_MISMATCH);
+    const booking = await status(id);
+    await authorizePatient(services, booking.therapist.id, id, token);
+    if (booking.status !== 'confirmed') throw new Conflict('booking_not_confirmed', 'Only a confirmed booking can be added to a calendar', { status: booking.status });
+    const therapist = requireRegistered((await services.therapists.load(therapistStream(booking.therapist.id))).state);
+    const ics = calendarFileFor({
+      uid: `${id}@psicopay`,
+      dtstamp: services.clock.now(),
+      startsAt: new Date(booking.startsAt),
+      endsAt: new Date(booking.endsAt),
+      timeZone: therapist.policies.timezone,
+      summary: `Sesión con ${booking.therapist.name}`,
+      description: booking.meetLink ? `Google Meet: ${booking.meetLink}` : 'Sesión de psicoterapia',
+      location: booking.meetLink,
+      url: booking.meetLink,
+    });
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('text/calendar; charset=utf-8').attachment('sesion.ics').send(ics);
+  });
 
   router.post('/api/public/bookings/:id/cancel', limits.publicBookings, async (req, res) => {
     const { id } = parseQuery(bookingParams, req.params);

@@ -16,6 +16,7 @@ export function aBookingRequest(bookingId: string, time: string, now: Date): Req
     holdMinutes: 10,
     expirationMinutes: 60,
     patientTokenHash: 'h',
+    calendarBusy: [],
     now,
   };
 }

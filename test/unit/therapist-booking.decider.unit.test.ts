@@ -82,6 +82,7 @@ function requestBooking({ bookingId = 'bk-1', date = MONDAY, time = '09:00', now
     holdMinutes: HOLD_MINUTES,
     expirationMinutes: EXPIRATION_MINUTES,
     patientTokenHash: tokenHash,
+    calendarBusy: [],
     now,
   };
 }

@@ -69,6 +69,7 @@ const anotherPatientAsks = (now: Date): RequestBooking => ({
   holdMinutes: 10,
   expirationMinutes: 60,
   patientTokenHash: 'hash-bk-2',
+  calendarBusy: [],
   now,
 });
 

@@ -92,7 +92,7 @@ function modify(now: Date, { schedule = {}, price = 15000, reminders = REMINDERS
 
 const change = (type: ChangeRecurrenceState['type'], now: Date, recurrenceId = 'rec-1'): ChangeRecurrenceState => ({ type, recurrenceId, now });
 const generate = (now: Date): GenerateRecurringSessions => ({ type: 'GenerateRecurringSessions', advanceDays: ADVANCE_DAYS, now });
-const recordPayment = (sessionId: string, now: Date): RecordSessionPayment => ({ type: 'RecordSessionPayment', sessionId, reference: 'TRX-777', now });
+const recordPayment = (sessionId: string, now: Date): RecordSessionPayment => ({ type: 'RecordSessionPayment', sessionId, method: 'bank_transfer', reference: 'TRX-777', now });
 const reminderDue = (sessionId: string, now: Date): RecordPaymentReminderDue => ({ type: 'RecordPaymentReminderDue', sessionId, now });
 
 function scheduleSession(date: string, time: string, { sessionId = 'se-manual', patientId = 'pa-maria', durationMinutes = 50, now = NOW } = {}): ScheduleSession {
@@ -114,6 +114,7 @@ function requestBooking(date: string, time: string, now: Date, bookingId = 'bk-1
     holdMinutes: 10,
     expirationMinutes: 60,
     patientTokenHash: `hash-${bookingId}`,
+    calendarBusy: [],
     now,
   };
 }

@@ -10,6 +10,7 @@ import { patientStatistics } from './0008-patient-statistics.js';
 import { patientNotes } from './0009-patient-notes.js';
 import { rolesAndIsolation } from './0010-roles-and-isolation.js';
 import { recurrences } from './0011-recurrences.js';
+import { integrations } from './0012-integrations.js';
 
 export interface Migration {
   readonly name: string;
@@ -18,4 +19,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences, integrations];

@@ -1,0 +1,148 @@
+import type { Knex } from 'knex';
+import type { Dispatch, DispatchPayload, Integration, OutboxChange } from './dispatch-plan.js';
+
+/**
+ * The reactors' outbox (app.integration_dispatches). Rows are written by the reactor in its
+ * checkpoint's transaction and claimed by dispatchers outside any transaction: a claim is one short
+ * statement (SKIP LOCKED, so several processes share the work), the call happens after it commits.
+ */
+const TABLE = 'app.integration_dispatches';
+
+export interface DispatchRow {
+  readonly key: string;
+  readonly integration: Integration;
+  readonly kind: Dispatch['kind'];
+  readonly therapistId: string | null;
+  readonly payload: DispatchPayload;
+  readonly status: 'pending' | 'in_flight' | 'done' | 'failed' | 'cancelled';
+  readonly dueAt: Date;
+  readonly attempts: number;
+  /** When the previous attempt began: set on a row claimed again after a crash mid-call. */
+  readonly previousClaimAt: Date | null;
+  readonly lastError: string | null;
+  readonly outcome: unknown;
+  readonly createdAt: Date;
+}
+
+interface Row {
+  key: string;
+  integration: Integration;
+  kind: Dispatch['kind'];
+  therapist_id: string | null;
+  payload: DispatchPayload;
+  status: DispatchRow['status'];
+  due_at: Date;
+  attempts: number;
+  claimed_at: Date | null;
+  previous_claim: Date | null;
+  last_error: string | null;
+  outcome: unknown;
+  created_at: Date;
+}
+
+function toDispatch(row: Row): DispatchRow {
+  return {
+    key: row.key,
+    integration: row.integration,
+    kind: row.kind,
+    therapistId: row.therapist_id,
+    payload: row.payload,
+    status: row.status,
+    dueAt: row.due_at,
+    attempts: row.attempts,
+    previousClaimAt: row.previous_claim,
+    lastError: row.last_error,
+    outcome: row.outcome,
+    createdAt: row.created_at,
+  };
+}
+
+export async function applyChanges(trx: Knex.Transaction, changes: readonly OutboxChange[]): Promise<void> {
+  for (const change of changes) {
+    switch (change.op) {
+      case 'insert': {
+        const d = change.dispatch;
+        // A replayed event finds its row: whatever happened to it (done, failed) stays.
+        await trx(TABLE)
+          .insert({ key: d.key, integration: d.integration, kind: d.kind, therapist_id: d.therapistId, payload: JSON.stringify(d.payload), due_at: d.dueAt, next_attempt_at: d.dueAt })
+          .onConflict('key')
+          .ignore();
+        break;
+      }
+      case 'reschedule':
+        await trx(TABLE).where({ key: change.key, status: 'pending' }).update({ due_at: change.dueAt, next_attempt_at: change.dueAt, updated_at: trx.fn.now() });
+        break;
+      case 'cancel':
+        await trx(TABLE).whereIn('key', change.keys).where({ status: 'pending' }).update({ status: 'cancelled', last_error: change.reason, updated_at: trx.fn.now() });
+        break;
+    }
+  }
+}
+
+/** Outside the reactor: a payment notification (the webhook), keyed so a duplicate adds nothing. */
+export async function enqueue(db: Knex, dispatch: Dispatch): Promise<boolean> {
+  const inserted = await db(TABLE)
+    .insert({ key: dispatch.key, integration: dispatch.integration, kind: dispatch.kind, therapist_id: dispatch.therapistId, payload: JSON.stringify(dispatch.payload), due_at: dispatch.dueAt, next_attempt_at: dispatch.dueAt })
+    .onConflict('key')
+    .ignore()
+    .returning('key');
+  return inserted.length > 0;
+}
+
+/**
+ * Claims up to `limit` due rows: pending ones whose time has come, and rows left in flight by a
+ * process that died mid-call (claimed longer ago than `staleAfterMs`). The previous claim's time is
+ * returned, so the handler asks the provider what that attempt did before acting again.
+ */
+export async function claimDue(db: Knex, now: Date, limit: number, staleAfterMs: number): Promise<DispatchRow[]> {
+  const result = await db.raw<{ rows: Row[] }>(
+    `WITH due AS (
+       SELECT key, claimed_at AS previous_claim FROM ${TABLE}
+       WHERE (status = 'pending' AND next_attempt_at <= ?) OR (status = 'in_flight' AND claimed_at <= ?)
+       ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED)
+     UPDATE ${TABLE} d SET status = 'in_flight', attempts = d.attempts + 1, claimed_at = ?, updated_at = now()
+     FROM due
+     WHERE d.key = due.key
+     RETURNING d.key, d.integration, d.kind, d.therapist_id, d.payload, d.status, d.due_at, d.attempts, d.claimed_at, due.previous_claim, d.last_error, d.outcome, d.created_at`,
+    [now, new Date(now.getTime() - staleAfterMs), limit, now],
+  );
+  return result.rows.map(toDispatch);
+}
+
+export async function complete(db: Knex, key: string, status: 'done' | 'failed' | 'cancelled', outcome: unknown, note: string | null = null): Promise<void> {
+  await db(TABLE).where({ key }).update({ status, outcome: outcome === undefined ? null : JSON.stringify(outcome), last_error: note, claimed_at: null, updated_at: db.fn.now() });
+}
+
+/** Back to pending, to be tried again at `at` (a transient failure, or waiting for something else). */
+export async function retryAt(db: Knex, key: string, at: Date, error: string | null, options: { countAttempt: boolean } = { countAttempt: true }): Promise<void> {
+  await db(TABLE)
+    .where({ key })
+    .update({ status: 'pending', next_attempt_at: at, last_error: error, claimed_at: null, attempts: options.countAttempt ? db.raw('attempts') : db.raw('greatest(attempts - 1, 0)'), updated_at: db.fn.now() });
+}
+
+export async function dispatchOf(db: Knex, key: string): Promise<DispatchRow | undefined> {
+  const row = (await db(TABLE).select('*', db.raw('NULL::timestamptz AS previous_claim')).where({ key }).first()) as Row | undefined;
+  return row ? toDispatch(row) : undefined;
+}
+
+export interface IntegrationHealth {
+  readonly integration: Integration;
+  readonly pending: number;
+  readonly retrying: number;
+  readonly failedLastDay: number;
+  readonly oldestDueAt: string | null;
+}
+
+/** Per integration: what waits, what is being retried, what failed for good recently (ops and /ready). */
+export async function outboxHealth(db: Knex, now: Date): Promise<IntegrationHealth[]> {
+  const rows = (await db.raw<{ rows: { integration: Integration; pending: string; retrying: string; failed: string; oldest: Date | null }[] }>(
+    `SELECT integration,
+            count(*) FILTER (WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= ?) AS pending,
+            count(*) FILTER (WHERE status IN ('pending', 'in_flight') AND last_error IS NOT NULL) AS retrying,
+            count(*) FILTER (WHERE status = 'failed' AND updated_at > ? ) AS failed,
+            min(greatest(next_attempt_at, created_at)) FILTER (WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= ?) AS oldest
+     FROM ${TABLE} GROUP BY integration ORDER BY integration`,
+    [now, new Date(now.getTime() - 86_400_000), now],
+  )).rows;
+  return rows.map((r) => ({ integration: r.integration, pending: Number(r.pending), retrying: Number(r.retrying), failedLastDay: Number(r.failed), oldestDueAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
+}
