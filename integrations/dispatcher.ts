@@ -120,17 +120,17 @@ export class Dispatcher {
     try {
       const result = await this.options.handlers[row.kind](row, now);
       if (result.status === 'postponed') {
-        await retryAt(db, row.key, result.until, result.reason, { countAttempt: false });
+        if (!(await retryAt(db, row, result.until, result.reason, { countAttempt: false }))) log.warn('integration call postponed, but its claim was lost meanwhile; left to whoever holds it');
         return;
       }
       const events = result.status === 'done' ? result.events : (result.events ?? []);
       await this.record(row, events, 0, result.therapistId);
       if (result.status === 'done') {
-        await complete(db, row.key, 'done', result.outcome ?? null);
-        log.info('integration call done');
+        if (await complete(db, row, 'done', result.outcome ?? null)) log.info('integration call done');
+        else log.warn('integration call done, but its claim was lost meanwhile; left to whoever holds it');
       } else {
-        await complete(db, row.key, 'cancelled', null, result.reason);
-        log.info({ reason: result.reason }, 'integration call not needed any more');
+        if (await complete(db, row, 'cancelled', null, result.reason)) log.info({ reason: result.reason }, 'integration call not needed any more');
+        else log.warn('integration call skipped, but its claim was lost meanwhile; left to whoever holds it');
       }
     } catch (error) {
       await this.failed(row, error, now, log);
@@ -147,7 +147,8 @@ export class Dispatcher {
       // Not ours to classify (a fault in our code or store): retried like a transient failure, but loudly.
       if (!(error instanceof TransientIntegrationFailure)) log.error({ err: error }, 'integration handler failed unexpectedly; retrying');
       else log.warn({ reason, delayMs: delay }, 'integration call failed; retrying with backoff');
-      await retryAt(db, row.key, new Date(now.getTime() + delay), reason);
+      // A claim lost meanwhile (this process stalled past the stale threshold) reopens nothing another settled.
+      if (!(await retryAt(db, row, new Date(now.getTime() + delay), reason))) log.warn('integration call failed, but its claim was lost meanwhile; left to whoever holds it');
       return;
     }
     const permanent = error instanceof PermanentIntegrationFailure ? error : new PermanentIntegrationFailure(`gave up after ${row.attempts} attempts: ${reason}`);
@@ -160,12 +161,12 @@ export class Dispatcher {
     try {
       const more = (await this.options.onPermanentFailure?.(row, permanent, now)) ?? [];
       await this.record(row, [failedEvent, ...more], 100);
-      await complete(db, row.key, 'failed', null, permanent.message);
+      await complete(db, row, 'failed', null, permanent.message);
       log.warn({ reason: permanent.message }, 'integration call failed for good; recorded');
     } catch (recordError) {
       // The failure could not be recorded: the row is claimed again later, nothing is lost.
       log.error({ err: recordError }, 'could not record a failed integration call');
-      await retryAt(db, row.key, new Date(now.getTime() + backoffMs(row.attempts)), reason);
+      await retryAt(db, row, new Date(now.getTime() + backoffMs(row.attempts)), reason);
     }
   }
 

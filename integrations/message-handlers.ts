@@ -8,7 +8,7 @@ import type { DispatchHandler, HandlerResult } from './dispatcher.js';
 import { calendarFileFor } from './ics.js';
 import { driverOf, type IntegrationContext } from './integration-context.js';
 import { bookingConfirmedEmail, bookingConfirmedWhatsApp, meetLinkReminderWhatsApp, paymentReminderWhatsApp } from './message-texts.js';
-import { dispatchOf, type DispatchRow } from './outbox.js';
+import { dispatchOf, freezeInputs, frozenInputs, type DispatchRow } from './outbox.js';
 import { patientContactOf, type PatientContact } from './patient-contact.js';
 import type { MailMessage, WhatsAppMessage } from './ports.js';
 
@@ -37,11 +37,14 @@ export function messageHandler(ctx: IntegrationContext): DispatchHandler {
     const contact = await patientContactOf(ctx.store, ctx.commands.keys, session.patientId);
     if (contact === undefined) return { status: 'postponed', until: new Date(now.getTime() + 2_000), reason: 'the patient record is not written yet' };
     if (contact === null) return { status: 'skipped', reason: 'the patient was forgotten' };
+    const frozen = frozenInputs(row);
     const meet = await meetLinkOf(ctx, session.sessionId);
-    if (purpose !== 'payment_reminder' && meet.pending && meet.since && now.getTime() - meet.since.getTime() < MEET_LINK_WAIT_MS) {
+    if (!frozen && purpose !== 'payment_reminder' && meet.pending && meet.since && now.getTime() - meet.since.getTime() < MEET_LINK_WAIT_MS) {
       return { status: 'postponed', until: new Date(now.getTime() + 1_000), reason: 'waiting for the Meet link' };
     }
-    const draft = await draftOf(ctx, { purpose, therapist, session, bookingId, contact, meetLink: meet.link, now });
+    const inputs = frozen ?? { meetLink: meet.link, paymentLink: await sessionPaymentLink(ctx, session.sessionId) };
+    if (!frozen) await freezeInputs(ctx.db, row.key, inputs);
+    const draft = draftOf(ctx, { purpose, therapist, session, bookingId, contact, meetLink: inputs.meetLink ?? null, paymentLink: inputs.paymentLink ?? null, now });
     if (typeof draft === 'string') return { status: 'skipped', reason: draft };
     const sent = channel === 'whatsapp' ? await sendWhatsApp(ctx, row, draft) : await sendMail(ctx, row, draft);
     if (typeof sent === 'string') return { status: 'skipped', reason: sent };
@@ -57,9 +60,10 @@ async function sendWhatsApp(ctx: IntegrationContext, row: DispatchRow, draft: Dr
   if (!draft.whatsapp) return 'no WhatsApp message for this purpose';
   const statusCallback = ctx.twilioStatusCallbacks ? `${ctx.urls.publicBaseUrl}/api/webhooks/twilio/status?therapist=${row.therapistId ?? ''}&key=${encodeURIComponent(row.key)}` : null;
   const message: WhatsAppMessage = { ...draft.whatsapp, statusCallback, idempotencyKey: row.key };
-  if (row.previousClaimAt) {
-    // The last attempt may have sent it before the process died: a minute's margin for clock skew.
-    const found = await ctx.whatsapp.findSent(message, new Date(row.previousClaimAt.getTime() - 60_000));
+  // An earlier attempt may have sent it: the process died before recording it, or the answer was lost
+  // (a timeout, a 5xx after Twilio accepted it). A minute's margin for clock skew.
+  if (row.previousClaimAt || row.attempts > 1) {
+    const found = await ctx.whatsapp.findSent(message, new Date((row.previousClaimAt ?? row.createdAt).getTime() - 60_000));
     if (found) return { id: found.sid, status: found.status, recovered: true };
   }
   const sent = await ctx.whatsapp.send(message);
@@ -80,10 +84,16 @@ interface Facts {
   readonly bookingId: string | null;
   readonly contact: PatientContact;
   readonly meetLink: string | null;
+  readonly paymentLink: string | null;
   readonly now: Date;
 }
 
-async function draftOf(ctx: IntegrationContext, facts: Facts): Promise<Draft | string> {
+async function sessionPaymentLink(ctx: IntegrationContext, sessionId: string): Promise<string | null> {
+  const preference = await dispatchOf(ctx.db, keys.sessionPreference(sessionId));
+  return (preference?.outcome as { checkoutUrl?: string } | null | undefined)?.checkoutUrl ?? null;
+}
+
+function draftOf(ctx: IntegrationContext, facts: Facts): Draft | string {
   const { therapist, session, contact } = facts;
   const base = { patientFirstName: contact.name.split(/\s+/)[0] ?? contact.name, therapistName: therapist.name, startsAt: new Date(session.startsAt), timeZone: therapist.policies.timezone, price: session.price };
   switch (facts.purpose) {
@@ -114,12 +124,9 @@ async function draftOf(ctx: IntegrationContext, facts: Facts): Promise<Draft | s
         ...(contact.email ? { mail: { to: contact.email, subject: mail.subject, text: mail.text, calendar: { filename: 'sesion.ics', content: ics } } } : {}),
       };
     }
-    case 'payment_reminder': {
+    case 'payment_reminder':
       if (session.paymentStatus !== 'pending') return 'the session is paid';
-      const preference = await dispatchOf(ctx.db, keys.sessionPreference(session.sessionId));
-      const paymentLink = (preference?.outcome as { checkoutUrl?: string } | null | undefined)?.checkoutUrl ?? null;
-      return { whatsapp: { to: contact.phone, body: paymentReminderWhatsApp({ ...base, paymentLink }) } };
-    }
+      return { whatsapp: { to: contact.phone, body: paymentReminderWhatsApp({ ...base, paymentLink: facts.paymentLink }) } };
     case 'meet_link':
       if (!facts.meetLink) return 'the session has no Meet link';
       return { whatsapp: { to: contact.phone, body: meetLinkReminderWhatsApp({ ...base, meetLink: facts.meetLink }) } };

@@ -19,6 +19,11 @@ export interface DispatchRow {
   readonly attempts: number;
   /** When the previous attempt began: set on a row claimed again after a crash mid-call. */
   readonly previousClaimAt: Date | null;
+  /**
+   * This claim's time (null on a row read, not claimed): what settles the row must still hold it, so a
+   * process that stalled past the stale threshold and lost the row to a reclaim settles nothing.
+   */
+  readonly claimedAt: Date | null;
   readonly lastError: string | null;
   readonly outcome: unknown;
   readonly createdAt: Date;
@@ -51,6 +56,7 @@ function toDispatch(row: Row): DispatchRow {
     dueAt: row.due_at,
     attempts: row.attempts,
     previousClaimAt: row.previous_claim,
+    claimedAt: row.claimed_at,
     lastError: row.last_error,
     outcome: row.outcome,
     createdAt: row.created_at,
@@ -109,15 +115,34 @@ export async function claimDue(db: Knex, now: Date, limit: number, staleAfterMs:
   return result.rows.map(toDispatch);
 }
 
-export async function complete(db: Knex, key: string, status: 'done' | 'failed' | 'cancelled', outcome: unknown, note: string | null = null): Promise<void> {
-  await db(TABLE).where({ key }).update({ status, outcome: outcome === undefined ? null : JSON.stringify(outcome), last_error: note, claimed_at: null, updated_at: db.fn.now() });
+/** The claimed row, as long as this claim still holds it. */
+function claimed(db: Knex, claim: Pick<DispatchRow, 'key' | 'claimedAt'>) {
+  return db(TABLE).where({ key: claim.key, status: 'in_flight', claimed_at: claim.claimedAt });
+}
+
+/** False when the claim was lost (the row was reclaimed as stale, and maybe settled, by another process): nothing changed. */
+export async function complete(db: Knex, claim: Pick<DispatchRow, 'key' | 'claimedAt'>, status: 'done' | 'failed' | 'cancelled', outcome: unknown, note: string | null = null): Promise<boolean> {
+  return (await claimed(db, claim).update({ status, outcome: outcome === undefined ? null : JSON.stringify(outcome), last_error: note, claimed_at: null, updated_at: db.fn.now() })) > 0;
 }
 
 /** Back to pending, to be tried again at `at` (a transient failure, or waiting for something else). */
-export async function retryAt(db: Knex, key: string, at: Date, error: string | null, options: { countAttempt: boolean } = { countAttempt: true }): Promise<void> {
-  await db(TABLE)
-    .where({ key })
-    .update({ status: 'pending', next_attempt_at: at, last_error: error, claimed_at: null, attempts: options.countAttempt ? db.raw('attempts') : db.raw('greatest(attempts - 1, 0)'), updated_at: db.fn.now() });
+export async function retryAt(db: Knex, claim: Pick<DispatchRow, 'key' | 'claimedAt'>, at: Date, error: string | null, options: { countAttempt: boolean } = { countAttempt: true }): Promise<boolean> {
+  return (await claimed(db, claim)
+    .update({ status: 'pending', next_attempt_at: at, last_error: error, claimed_at: null, attempts: options.countAttempt ? db.raw('attempts') : db.raw('greatest(attempts - 1, 0)'), updated_at: db.fn.now() })) > 0;
+}
+
+/**
+ * What a message's text was made from, kept on its row before the send: a retry after a crash writes
+ * the very same text (a Meet link that arrived meanwhile must not change it), so it can be found at
+ * the provider by its body. Links only: the personal parts are opened again from the log.
+ */
+export async function freezeInputs(db: Knex, key: string, inputs: Readonly<Record<string, string | null>>): Promise<void> {
+  await db(TABLE).where({ key }).update({ outcome: JSON.stringify({ frozen: inputs }) });
+}
+
+export function frozenInputs(row: DispatchRow): Readonly<Record<string, string | null>> | undefined {
+  const outcome = row.outcome as { frozen?: Record<string, string | null> } | null;
+  return outcome?.frozen;
 }
 
 export async function dispatchOf(db: Knex, key: string): Promise<DispatchRow | undefined> {

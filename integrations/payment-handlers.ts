@@ -5,6 +5,7 @@ import { recordSessionPayment } from '../commands/recurring.js';
 import type { IntegrationEvent } from '../domain/integrations/integration-events.js';
 import { DomainError } from '../domain/shared/domain-error.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
+import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import { keys } from './dispatch-plan.js';
 import type { DispatchHandler, HandlerResult } from './dispatcher.js';
@@ -100,9 +101,14 @@ async function settlePayment(ctx: IntegrationContext, therapistId: string, refer
       await recordSessionPayment(ctx.commands, therapistId, reference.id, paymentId, caller, 'mercadopago');
       return null;
     }
-    const started = await startPayment(ctx.commands, therapistId, reference.id, { method: 'mercadopago', reference: paymentId }, caller);
+    const started = await startPayment(ctx.commands, therapistId, reference.id, { method: 'mercadopago', reference: paymentId }, caller).catch(async (error: unknown) => {
+      // Mercado Pago notifies a payment more than once (each with its own x-request-id): the booking this
+      // very payment confirmed is no second payment, and no refund decision.
+      if (error instanceof DomainError && error.code === 'booking_confirmed' && (await paymentStartedWith(ctx, therapistId, reference.id, paymentId))) return null;
+      throw error;
+    });
     // A late payment is on the therapist's stream already (LatePaymentReceived), flagged there.
-    if (started.latePayment || started.booking.status === 'confirmed') return null;
+    if (started === null || started.latePayment || started.booking.status === 'confirmed') return null;
     const confirmed = await confirmBooking(ctx.commands, therapistId, reference.id, caller).catch(async (error: unknown) => {
       if (!(error instanceof DomainError)) throw error;
       // Confirmed meanwhile by another notification of the same payment: nothing left to do.
@@ -115,4 +121,14 @@ async function settlePayment(ctx: IntegrationContext, therapistId: string, refer
     if (error instanceof DomainError) return error.code;
     throw error;
   }
+}
+
+/** Whether this booking's payment was started by this Mercado Pago payment (the state keeps no payment reference). */
+async function paymentStartedWith(ctx: IntegrationContext, therapistId: string, bookingId: string, paymentId: string): Promise<boolean> {
+  const events = await ctx.store.readStream(therapistStream(therapistId));
+  return events.some((recorded) => {
+    if (recorded.type !== 'PaymentStarted') return false;
+    const event = therapistEventCodec.decode(recorded);
+    return event?.type === 'PaymentStarted' && event.data.bookingId === bookingId && event.data.method === 'mercadopago' && event.data.reference === paymentId;
+  });
 }

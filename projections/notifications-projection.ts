@@ -8,6 +8,7 @@ const HANDLES = [
   'RecurringSessionSkipped',
   'RecurrenceCompleted',
   'BookingRequested',
+  'BookingConfirmed',
   'PaymentReminderDue',
   'NotificationsRead',
   'LatePaymentReceived',
@@ -24,6 +25,7 @@ export const notificationId = {
   skipped: (recurrenceId: string, date: string) => `skipped:${recurrenceId}:${date}`,
   completed: (recurrenceId: string) => `completed:${recurrenceId}`,
   booking: (bookingId: string) => `booking:${bookingId}`,
+  confirmed: (bookingId: string) => `confirmed:${bookingId}`,
   reminder: (sessionId: string) => `reminder:${sessionId}`,
   latePayment: (bookingId: string, reference: string | null) => `late-payment:${bookingId}:${reference ?? ''}`,
   integration: (key: string) => `integration:${key}`,
@@ -74,6 +76,9 @@ function applyOne(t: TableBuffer, therapistId: string, event: Extract<Shown, { t
       return;
     case 'BookingRequested':
       t.insert({ ...base, id: notificationId.booking(event.data.bookingId), kind: 'booking_requested', booking_id: event.data.bookingId, starts_at: event.data.startsAt, created_at: event.data.requestedAt });
+      return;
+    case 'BookingConfirmed':
+      t.insert({ ...base, id: notificationId.confirmed(event.data.bookingId), kind: 'booking_confirmed', booking_id: event.data.bookingId, session_id: event.data.sessionId, patient_id: event.data.patientId, created_at: event.data.confirmedAt });
       return;
     case 'PaymentReminderDue':
       t.insert({ ...base, id: notificationId.reminder(event.data.sessionId), kind: 'payment_reminder_due', recurrence_id: event.data.recurrenceId, session_id: event.data.sessionId, created_at: event.data.dueAt });

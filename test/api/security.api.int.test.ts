@@ -75,6 +75,22 @@ describe('Security: every route, every credential that must not open it', () => 
     expect((await call(route, a, refused.auditor)).status).toBe(200);
   });
 
+  it.each(ROUTES.filter((r) => r.access === 'signed').map((r) => [`${r.method} ${r.path}`, r] as const))(
+    '%s: without a valid provider signature (or signed state) it is refused and changes nothing',
+    async (_name, route) => {
+      const before = await running.service.services.store.headPosition();
+      const outbox = async () => Number(((await running.service.services.db('app.integration_dispatches').count('* as n').first()) as { n: string }).n);
+      const queued = await outbox();
+      const response = await call(route, a);
+      expect([401, 403]).toContain(response.status);
+      expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      const forged = await running.service.request(route.method, route.url(a), { headers: { 'x-signature': 'ts=1,v1=00', 'x-request-id': 'r-1', 'x-twilio-signature': 'AAAA' }, ...(route.body ? { body: route.body(a) } : {}) });
+      expect([401, 403]).toContain(forged.status);
+      expect(await running.service.services.store.headPosition()).toEqual(before);
+      expect(await outbox()).toBe(queued);
+    },
+  );
+
   it('answers a position past the log’s range or a huge page with 400, never a 500', async () => {
     for (const query of ['after=0:99999999999999999999', 'after=18446744073709551616:0', 'after=1:2:3', 'limit=1000000', 'after=-2:0']) {
       expectRefused(await running.service.request('GET', `/api/audit/events?${query}`, { token: refused.auditor }), 400, a);

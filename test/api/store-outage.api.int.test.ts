@@ -15,8 +15,9 @@ describe('Projections through a dropped event-store connection', () => {
     const admin = new pg.Client({ connectionString: service.services.databaseUrl });
     await admin.connect();
     try {
-      await expect.poll(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN event_store_appended'")).rowCount, WAIT).toBe(1);
-      // The reader's LISTEN connection goes, as in a failover or a terminated backend.
+      // Two readers follow the log: the projections' and the integrations reactor's.
+      await expect.poll(async () => (await admin.query("SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN event_store_appended'")).rowCount, WAIT).toBe(2);
+      // The readers' LISTEN connections go, as in a failover or a terminated backend.
       await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN event_store_appended'");
       const booked = await service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00') });
       expect(booked.status).toBe(201);

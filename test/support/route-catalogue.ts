@@ -9,8 +9,10 @@ import type { Express } from 'express';
  *   therapist  a therapist's bearer token; only their own resources
  *   auditor    an auditor's bearer token; read-only event history
  *   ops        liveness and readiness probes (load balancers call them unauthenticated)
+ *   signed     providers' callbacks: a webhook signature (Mercado Pago, Twilio) or a signed OAuth state (Google)
+ *   dev        the local drivers' stand-in pages (checkout, consent); mounted only without credentials
  */
-export type Access = 'public' | 'patient' | 'therapist' | 'auditor' | 'ops';
+export type Access = 'public' | 'patient' | 'therapist' | 'auditor' | 'ops' | 'signed' | 'dev';
 
 /** The ids of one therapist's resources, to put into a route's path. */
 export interface Resources {
@@ -51,7 +53,8 @@ const fill = (path: string) => (r: Resources) =>
     .replace('/api/availability/exceptions/:id', `/api/availability/exceptions/${r.exceptionId}`)
     .replace('/api/tokens/:id', `/api/tokens/${r.tokenId}`)
     .replace('/api/recurring/:patientId', `/api/recurring/${r.patientId}`)
-    .replace('/api/recurring/:id', `/api/recurring/${r.recurrenceId}`);
+    .replace('/api/recurring/:id', `/api/recurring/${r.recurrenceId}`)
+    .replace(':preferenceId', 'local-pref-00000000-0000-4000-8000-000000000000');
 
 function route(method: RouteEntry['method'], path: string, access: Access, extra: { query?: (r: Resources) => string; body?: RouteEntry['body'] } = {}): RouteEntry {
   const url = fill(path);
@@ -71,6 +74,7 @@ export const ROUTES: readonly RouteEntry[] = [
   }),
   route('GET', '/api/public/bookings/:id', 'patient', { query: (r) => `token=${r.patientToken}` }),
   route('GET', '/api/public/booking/:id', 'patient', { query: (r) => `token=${r.patientToken}` }),
+  route('GET', '/api/public/bookings/:id/calendar.ics', 'patient', { query: (r) => `token=${r.patientToken}` }),
   route('POST', '/api/public/bookings/:id/cancel', 'patient', { body: (r) => ({ token: r.patientToken, reason: 'No puedo' }) }),
   route('GET', '/api/availability/rules', 'therapist'),
   route('POST', '/api/availability/rules', 'therapist', { body: () => ({ rules: [{ dayOfWeek: 2, startTime: '09:00', endTime: '12:00' }] }) }),
@@ -119,6 +123,15 @@ export const ROUTES: readonly RouteEntry[] = [
   route('POST', '/api/tokens', 'therapist', { body: () => ({ label: 'laptop' }) }),
   route('DELETE', '/api/tokens/:id', 'therapist'),
   route('POST', '/api/tokens/:id/rotate', 'therapist', { body: () => ({}) }),
+  route('GET', '/api/integrations', 'therapist'),
+  route('POST', '/api/integrations/google/connect', 'therapist'),
+  route('DELETE', '/api/integrations/google', 'therapist'),
+  route('POST', '/api/webhooks/mercadopago', 'signed', { query: () => 'data.id=1234567890&type=payment', body: () => ({ action: 'payment.updated', type: 'payment', data: { id: '1234567890' } }) }),
+  route('POST', '/api/webhooks/twilio/status', 'signed', { query: (r) => `therapist=${r.therapistId}&key=whatsapp%3Abooking_confirmed%3A${r.bookingId}` }),
+  route('GET', '/api/integrations/google/callback', 'signed', { query: (r) => `code=forged&state=${r.therapistId}.99999999999999.AAAA` }),
+  route('GET', '/dev/mercadopago/checkout/:preferenceId', 'dev'),
+  route('POST', '/dev/mercadopago/checkout/:preferenceId', 'dev'),
+  route('GET', '/dev/google/consent', 'dev'),
   route('GET', '/api/audit/events', 'auditor'),
   route('GET', '/api/audit/therapists/:therapistId/events', 'auditor'),
   route('GET', '/api/audit/streams/:streamId', 'auditor'),

@@ -11,6 +11,19 @@ import twilio from 'twilio';
 export interface FakeTwilioOptions {
   readonly accountSid: string;
   readonly authToken: string;
+  /** Twilio's clock (date_created, date_updated): the tests' manual clock, as Twilio's agrees with ours in production. */
+  readonly now?: () => Date;
+}
+
+/**
+ * Test hook (added for the exactly-once specification): the next create is stored as Twilio would
+ * store it, but its answer is held until released: answered normally, or dropped (the connection is
+ * destroyed, as when the caller dies or the network loses the answer).
+ */
+export interface HeldCreate {
+  /** Resolves once Twilio has received (and stored) the message. */
+  readonly received: Promise<void>;
+  release(how: 'answer' | 'drop'): void;
 }
 
 export interface ReceivedTwilioRequest {
@@ -60,6 +73,8 @@ export interface FakeTwilio {
   readonly messages: readonly FakeTwilioMessage[];
   /** The next `times` authorised API calls answer `status` with Twilio's error JSON. */
   failNext(status: number, times: number, error?: { readonly code?: number; readonly message?: string }): void;
+  /** See HeldCreate. */
+  holdNextCreate(): HeldCreate;
   /** POSTs a signed status callback for `sid` to its StatusCallback URL; the receiver's HTTP status. */
   sendStatusCallback(sid: string, status: string, errorCode?: string): Promise<number>;
   close(): Promise<void>;
@@ -72,6 +87,9 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
   const messages: FakeTwilioMessage[] = [];
   const failures: { status: number; code: number; message: string }[] = [];
   const messagesPath = `/${API_VERSION}/Accounts/${options.accountSid}/Messages.json`;
+  const now = options.now ?? (() => new Date());
+  // Test hook (HeldCreate): the held create's release, set while one is held.
+  let hold: { received: () => void; released: Promise<'answer' | 'drop'> } | undefined;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://fake-twilio');
@@ -84,25 +102,31 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     const failure = failures.shift();
     if (failure) return void send(res, failure.status, errorBody(failure.status, failure.code, failure.message));
     if (url.pathname !== messagesPath) return void send(res, 404, errorBody(404, 20404, `The requested resource ${url.pathname} was not found`));
-    if (req.method === 'POST') return void create(params, auth, res);
+    if (req.method === 'POST') return void (await create(params, auth, res));
     if (req.method === 'GET') return void list(params, url, res);
     send(res, 405, errorBody(405, 20004, 'Method not allowed'));
   };
 
-  const create = (params: Record<string, string>, auth: FakeTwilioMessage['auth'], res: ServerResponse): void => {
+  const create = async (params: Record<string, string>, auth: FakeTwilioMessage['auth'], res: ServerResponse): Promise<void> => {
     if (!params.To) return send(res, 400, errorBody(400, 21604, "A 'To' phone number is required."));
     if (!params.From) return send(res, 400, errorBody(400, 21603, "A 'From' phone number is required."));
     if (!params.Body) return send(res, 400, errorBody(400, 21602, 'Message body is required.'));
     const sid = `SM${randomBytes(16).toString('hex')}`;
-    const now = rfc2822(new Date());
+    const created = rfc2822(now());
     const json: TwilioMessageJson = {
       sid, account_sid: options.accountSid, api_version: API_VERSION, to: params.To, from: params.From, body: params.Body,
-      status: 'queued', direction: 'outbound-api', date_created: now, date_updated: now, date_sent: null,
+      status: 'queued', direction: 'outbound-api', date_created: created, date_updated: created, date_sent: null,
       error_code: null, error_message: null, num_segments: '1', num_media: '0', price: null, price_unit: 'USD',
       messaging_service_sid: null, uri: `/${API_VERSION}/Accounts/${options.accountSid}/Messages/${sid}.json`,
       subresource_uris: { media: `/${API_VERSION}/Accounts/${options.accountSid}/Messages/${sid}/Media.json` },
     };
     messages.push({ json, params, auth });
+    const held = hold;
+    if (held) {
+      hold = undefined;
+      held.received();
+      if ((await held.released) === 'drop') return void res.socket?.destroy();
+    }
     send(res, 201, json);
   };
 
@@ -148,13 +172,20 @@ export async function startFakeTwilio(options: FakeTwilioOptions): Promise<FakeT
     failNext(status, times, error = {}) {
       for (let i = 0; i < times; i += 1) failures.push({ status, code: error.code ?? status * 100, message: error.message ?? 'Scripted failure' });
     },
+    holdNextCreate() {
+      let received = () => {};
+      let release: (how: 'answer' | 'drop') => void = () => {};
+      const receivedPromise = new Promise<void>((resolve) => (received = resolve));
+      hold = { received: () => received(), released: new Promise((resolve) => (release = resolve)) };
+      return { received: receivedPromise, release: (how) => release(how) };
+    },
     async sendStatusCallback(sid, status, errorCode) {
       const found = messages.find((m) => m.json.sid === sid);
       const callbackUrl = found?.params.StatusCallback;
       if (!found || !callbackUrl) throw new Error(`fake Twilio: no status callback for ${sid}`);
       const message = found.json;
       message.status = status;
-      message.date_updated = rfc2822(new Date());
+      message.date_updated = rfc2822(now());
       if (['sent', 'delivered', 'read'].includes(status) && !message.date_sent) message.date_sent = message.date_updated;
       const params: Record<string, string> = {
         AccountSid: options.accountSid, ApiVersion: API_VERSION, ChannelPrefix: 'whatsapp', From: message.from, To: message.to,
