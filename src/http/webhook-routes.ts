@@ -6,7 +6,6 @@ import { Unauthorized } from '../../domain/shared/domain-error.js';
 import { ExpectedRevision } from '../../infra/event-store/event-store.js';
 import { BadRequest } from '../../infra/http/problem.js';
 import { verifyMercadoPagoSignature } from '../../infra/integrations/mercadopago/webhook-signature.js';
-import { parseTwilioStatus, verifyTwilioSignature } from '../../infra/integrations/twilio/status-callback.js';
 import { IMMEDIATELY, keys } from '../../integrations/dispatch-plan.js';
 import { outcomeEventId } from '../../integrations/dispatcher.js';
 import { enqueue } from '../../integrations/outbox.js';
@@ -63,6 +62,8 @@ export function webhookRoutes(services: Services): Router {
   router.post('/api/webhooks/twilio/status', express.urlencoded({ extended: false, limit: '20kb' }), async (req, res) => {
     const twilio = services.config.integrations.twilio;
     if (!twilio) throw new Unauthorized('Twilio is not configured: no status callback is expected');
+    // Loaded only with Twilio configured: the SDK weighs megabytes of heap.
+    const { parseTwilioStatus, verifyTwilioSignature } = await import('../../infra/integrations/twilio/status-callback.js');
     const params = z.record(z.string(), z.string()).safeParse(req.body ?? {});
     const url = `${services.config.integrations.urls.publicBaseUrl}${req.originalUrl}`;
     if (!params.success || !verifyTwilioSignature({ authToken: twilio.authToken, signature: req.get('x-twilio-signature') ?? '', url, params: params.data })) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { MailGateway, MailMessage, MessageGateway, SentMessage, WhatsAppMessage } from '../../../integrations/ports.js';
-import { messageIdFor } from '../mail/smtp-gateway.js';
+import { messageIdFor } from '../mail/message-id.js';
 
 /**
  * The messaging drivers for a start without credentials: nothing leaves the machine; each message is
