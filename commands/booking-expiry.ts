@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
+import type { ArchiveBookingRequest, ExpireBooking, ExpireBookingHold } from '../domain/therapist/therapist-commands.js';
+import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
+import { afterBookingCommand, dueBookings, trackBookings } from './booking-directory.js';
 import { metadataOf, systemCaller } from './caller.js';
 import type { CommandContext } from './command-context.js';
 
@@ -24,64 +27,74 @@ export interface BookingTimes {
 }
 
 export async function expireBookingHold(ctx: CommandContext, therapistId: string, bookingId: string): Promise<void> {
-  await ctx.therapists.handle(therapistStream(therapistId), { type: 'ExpireBookingHold', bookingId, now: ctx.clock.now() }, metadataOf(systemCaller('expire-booking-hold')));
+  await send(ctx, therapistId, { type: 'ExpireBookingHold', bookingId, now: ctx.clock.now() }, 'expire-booking-hold');
 }
 
 export async function expireBooking(ctx: CommandContext, therapistId: string, bookingId: string): Promise<void> {
-  await ctx.therapists.handle(therapistStream(therapistId), { type: 'ExpireBooking', bookingId, now: ctx.clock.now() }, metadataOf(systemCaller('expire-booking')));
+  await send(ctx, therapistId, { type: 'ExpireBooking', bookingId, now: ctx.clock.now() }, 'expire-booking');
 }
 
-interface DueRow {
-  readonly id: string;
-  readonly therapist_id: string;
+async function send(ctx: CommandContext, therapistId: string, command: ExpireBookingHold | ExpireBooking | ArchiveBookingRequest, job: string) {
+  const result = await ctx.therapists.handle(therapistStream(therapistId), command, metadataOf(systemCaller(job)));
+  await afterBookingCommand(ctx, therapistId, result);
+  return result;
 }
 
-/** Retention of closed requests in the working read model (BR-BK-006); the events stay forever. */
-const PURGE_AFTER_MS = 24 * 3_600_000;
 const SWEEP_BATCH = 500;
+
+export interface SweepOutcome {
+  readonly holdsReleased: number;
+  readonly expired: number;
+  /** Expired and cancelled requests archived 24 h after they closed (the read model drops them on the event). */
+  readonly archived: number;
+  readonly failed: number;
+}
 
 /**
  * Catches every deadline that passed without its job running (the service was down, a job was
- * lost): sends the same idempotent expiry commands, then purges closed requests older than 24 h.
+ * lost) and archives requests closed 24 h ago. It finds them in app.booking_directory and decides
+ * from the therapist stream, never from a read model, so a failed or rebuilding projection silences
+ * nothing. The commands are the jobs' own, idempotent: a deadline both handle is recorded once.
  */
-export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db: Knex }): Promise<{ holdsReleased: number; expired: number; purged: number; failed: number }> {
+export async function sweepBookingDeadlines(ctx: CommandContext & { readonly db: Knex }): Promise<SweepOutcome> {
   const now = ctx.clock.now();
-  let failed = 0;
-  // One stream that cannot take its command (a bad event, endless contention) must not stop the rest.
-  const each = async (rows: readonly DueRow[], send: (row: DueRow) => Promise<void>): Promise<number> => {
-    let done = 0;
-    for (const row of rows) {
-      try {
-        await send(row);
-        done++;
-      } catch (error) {
-        failed++;
-        ctx.onBackgroundError(error, `the deadline sweep could not handle booking ${row.id}`);
-      }
+  const totals = { holdsReleased: 0, expired: 0, archived: 0, failed: 0 };
+  for (const due of await dueBookings(ctx.db, now, SWEEP_BATCH)) {
+    // One stream that cannot take its command (a bad event, endless contention) must not stop the rest.
+    try {
+      const events = await sweepOne(ctx, due.therapistId, due.bookingId, now);
+      totals.holdsReleased += events.filter((e) => e.type === 'BookingHoldExpired').length;
+      totals.expired += events.filter((e) => e.type === 'BookingExpired').length;
+      totals.archived += events.filter((e) => e.type === 'BookingRequestArchived').length;
+    } catch (error) {
+      totals.failed++;
+      ctx.onBackgroundError(error, `the deadline sweep could not handle booking ${due.bookingId}`);
     }
-    return done;
-  };
-  const dueHolds = (await ctx.db('read.booking_requests')
-    .select('id', 'therapist_id')
-    .where({ status: 'pending_payment', hold_released: false })
-    .where('hold_expires_at', '<=', now)
-    .limit(SWEEP_BATCH)) as DueRow[];
-  const holdsReleased = await each(dueHolds, (row) => expireBookingHold(ctx, row.therapist_id, row.id));
-  const dueRequests = (await ctx.db('read.booking_requests')
-    .select('id', 'therapist_id')
-    .where({ status: 'pending_payment' })
-    .where('expires_at', '<=', now)
-    .limit(SWEEP_BATCH)) as DueRow[];
-  const duePayments = (await ctx.db('read.booking_requests')
-    .select('id', 'therapist_id')
-    .where({ status: 'payment_processing' })
-    // Payments recorded before deadlines existed have none: they run until the session starts (as in the domain).
-    .whereRaw('COALESCE(payment_expires_at, starts_at) <= ?', [now])
-    .limit(SWEEP_BATCH)) as DueRow[];
-  const expired = await each([...dueRequests, ...duePayments], (row) => expireBooking(ctx, row.therapist_id, row.id));
-  const purged = await ctx.db('read.booking_requests')
-    .whereIn('status', ['expired', 'cancelled'])
-    .where('closed_at', '<', new Date(now.getTime() - PURGE_AFTER_MS))
-    .delete();
-  return { holdsReleased, expired, purged, failed };
+  }
+  return totals;
+}
+
+/** Sends whichever of the booking's deadlines has come (the decider says no to the rest), then moves its row on. */
+async function sweepOne(ctx: CommandContext, therapistId: string, bookingId: string, now: Date): Promise<readonly TherapistEvent[]> {
+  const { state } = await ctx.therapists.load(therapistStream(therapistId));
+  const booking = state.status === 'registered' ? state.bookings[bookingId] : undefined;
+  if (!booking) {
+    // The stream never got this request (refused, or the append never happened after the row was written).
+    await ctx.db('app.booking_directory').where({ booking_id: bookingId }).delete();
+    return [];
+  }
+  const commands: (ExpireBookingHold | ExpireBooking | ArchiveBookingRequest)[] =
+    booking.status === 'pending_payment' || booking.status === 'payment_processing'
+      ? [{ type: 'ExpireBookingHold', bookingId, now }, { type: 'ExpireBooking', bookingId, now }]
+      : [{ type: 'ArchiveBookingRequest', bookingId, now }];
+  const events: TherapistEvent[] = [];
+  let latest = state;
+  for (const command of commands) {
+    const result = await send(ctx, therapistId, command, command.type === 'ArchiveBookingRequest' ? 'archive-booking-request' : 'booking-deadline-sweep');
+    events.push(...result.events);
+    latest = result.state;
+  }
+  // Nothing was due after all (an early row): set it to the stream's next deadline.
+  if (events.length === 0) await trackBookings(ctx.db, therapistId, latest, [bookingId]);
+  return events;
 }

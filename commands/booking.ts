@@ -6,6 +6,7 @@ import { therapistStream } from '../domain/therapist/streams.js';
 import type { BookingInState } from '../domain/therapist/therapist-state.js';
 import type { BusyInterval } from '../domain/availability/availability-types.js';
 import { comparePositions, type LogPosition } from '../infra/event-store/event-store.js';
+import { afterBookingCommand, enterBooking } from './booking-directory.js';
 import { metadataOf, type Caller } from './caller.js';
 import type { CommandContext } from './command-context.js';
 import { recordPatientOfBooking, releaseReservation, resolvePatient } from './patients.js';
@@ -64,6 +65,9 @@ export async function requestBooking(
   const patientToken = ctx.patientTokens.tokenFor(bookingId);
   const calendarBusy = await calendarBusyAround(ctx, input.therapistId, input.requestedDate);
   const contact = await ctx.keys.sealBookingContact(input.therapistId, bookingId, { ...input.patient, reasonForConsultation: input.reasonForConsultation });
+  const now = ctx.clock.now();
+  // Before the append, due when its first deadline would be: a crash in between still leaves the sweep a row to find.
+  await enterBooking(ctx.db, input.therapistId, bookingId, new Date(now.getTime() + Math.min(ctx.bookingTimes.holdMinutes, ctx.bookingTimes.expirationMinutes) * 60_000));
   const result = await ctx.therapists.handle(
     therapistStream(input.therapistId),
     {
@@ -78,7 +82,7 @@ export async function requestBooking(
       expirationMinutes: ctx.bookingTimes.expirationMinutes,
       patientTokenHash: ctx.patientTokens.hashOf(patientToken),
       calendarBusy,
-      now: ctx.clock.now(),
+      now,
     },
     { ...metadataOf(caller), actor: { kind: 'patient', bookingId } },
   ).catch(async (error: unknown) => {
@@ -90,6 +94,7 @@ export async function requestBooking(
     }
     throw error;
   });
+  await afterBookingCommand(ctx, input.therapistId, result);
   const booking = requireRegistered(result.state).bookings[bookingId];
   if (!booking) throw new Error('The booking request was decided but is not in the stream state');
   // The booking exists now; a deadline job that could not be stored is caught by the minute sweep.
@@ -121,6 +126,7 @@ function answerOf(booking: BookingInState, paymentMethod: BookingRequestAnswer['
  */
 export async function startPayment(ctx: CommandContext, therapistId: string, bookingId: string, payment: { method: 'mercadopago' | 'bank_transfer'; reference: string | null }, caller: Caller) {
   const result = await ctx.therapists.handle(therapistStream(therapistId), { type: 'StartPayment', bookingId, ...payment, paymentTimeoutMinutes: ctx.bookingTimes.paymentTimeoutMinutes, now: ctx.clock.now() }, metadataOf(caller));
+  await afterBookingCommand(ctx, therapistId, result);
   const booking = bookingIn(result.state, bookingId);
   if (result.events.some((e) => e.type === 'PaymentStarted')) {
     // The payment exists now; a deadline job that could not be stored is caught by the minute sweep.
@@ -150,6 +156,7 @@ export async function confirmBooking(ctx: CommandContext, therapistId: string, b
       if (resolution) await releaseReservation(ctx, therapistId, resolution);
       throw error;
     });
+  await afterBookingCommand(ctx, therapistId, result);
   // The patient record exists only once the booking is confirmed; the answer waits for it too.
   const patientPosition = resolution && result.events.some((e) => e.type === 'BookingConfirmed') ? await recordPatientOfBooking(ctx, therapistId, current, resolution, caller) : undefined;
   return { booking: bookingIn(result.state, bookingId), position: later(result.position, patientPosition) };
@@ -179,6 +186,7 @@ export async function cancelBooking(
     },
     metadataOf(caller),
   );
+  await afterBookingCommand(ctx, therapistId, result);
   return { booking: bookingIn(result.state, bookingId), position: result.position };
 }
 

@@ -23,7 +23,13 @@ export interface CommandResult<State, Event> {
   readonly position?: LogPosition;
 }
 
-export interface CommandHandlerOptions<State = unknown> {
+/** Told how each command was answered and of each lost race that is retried (the metrics). */
+export interface CommandObserver<Command = unknown> {
+  answered(command: Command, result: { readonly appended: number } | { readonly error: unknown }): void;
+  retried(command: Command): void;
+}
+
+export interface CommandHandlerOptions<State = unknown, Command = unknown> {
   /** Attempts on a lost optimistic-concurrency race before giving up. */
   readonly maxAttempts?: number;
   /** Streams whose folded state is kept in memory so a long stream is not refolded per command. */
@@ -34,6 +40,7 @@ export interface CommandHandlerOptions<State = unknown> {
   readonly onSnapshotError?: (error: unknown) => void;
   /** Told when a cached state or snapshot was ahead of the store (a restored backup, a switched store) and was dropped. */
   readonly onStaleState?: (streamId: string, cachedRevision: number) => void;
+  readonly observer?: CommandObserver<Command>;
 }
 
 interface CachedStream<State> {
@@ -64,7 +71,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
     private readonly store: EventStore,
     private readonly decider: Decider<Command, State, Event>,
     private readonly codec: EventCodec<Event>,
-    private readonly options: CommandHandlerOptions<State> = {},
+    private readonly options: CommandHandlerOptions<State, Command> = {},
   ) {
     // Within a process commands to one stream are queued, so conflicts only come from other
     // processes; each lost race means another writer progressed, and 20 rounds absorb a busy stream.
@@ -74,7 +81,19 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
   }
 
   handle(streamId: string, command: Command, metadata: EventMetadata): Promise<CommandResult<State, Event>> {
-    return this.queue.run(streamId, () => this.handleQueued(streamId, command, metadata));
+    const answer = this.queue.run(streamId, () => this.handleQueued(streamId, command, metadata));
+    const observer = this.options.observer;
+    if (!observer) return answer;
+    return answer.then(
+      (result) => {
+        observer.answered(command, { appended: result.events.length });
+        return result;
+      },
+      (error: unknown) => {
+        observer.answered(command, { error });
+        throw error;
+      },
+    );
   }
 
   /** Current folded state of a stream, for reads that need the write model's view (e.g. warnings). */
@@ -118,6 +137,7 @@ export class CommandHandler<Command, State, Event extends DomainEvent> {
         return { events, stateBefore: state, state: after, revision: appended.nextExpectedRevision, position: appended.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision) || attempt >= this.maxAttempts) throw error;
+        this.options.observer?.retried(command);
         // The cached state is still a true prefix of the stream (it only grows): the retry reads just
         // the events another process appended, which keeps a loser's retry as quick as the winner's next command.
         if (!trusted) continue;

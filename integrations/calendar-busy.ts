@@ -32,6 +32,13 @@ const CONNECTION_MS = 30_000;
 /** A patient waits this long at most for Google before the answer goes from what is known. */
 const LOOKUP_BUDGET_MS = 2_500;
 const MAX_ENTRIES = 2_000;
+/** After Google failed for a therapist, it is asked again no sooner than this. */
+const RETRY_AFTER_FAILURE_MS = 15_000;
+
+function fallback(known: { busy: CalendarBusy; at: number } | undefined, zone: string, range: { from: Date; to: Date }, now: number): CalendarBusyAnswer {
+  if (known && now - known.at < STALE_MS) return answer(known.busy, zone, range, 'stale', known.at);
+  return { busy: [], freshness: { source: 'google', state: 'unavailable', asOf: null } };
+}
 
 /**
  * Busy time from the therapists' Google calendars (BR-AV-005 step 3), for the public availability
@@ -42,32 +49,39 @@ const MAX_ENTRIES = 2_000;
 export class CalendarBusyTimes {
   private readonly answers = new Map<string, { busy: CalendarBusy; at: number }>();
   private readonly grants = new Map<string, { grant: CalendarGrant | undefined; at: number }>();
+  private readonly failures = new Map<string, number>();
 
   constructor(private readonly deps: { store: EventStore; keys: KeyStore; calendar: CalendarGateway; logger: Logger; now: () => number }) {}
 
   readonly lookup: CalendarBusyLookup = async (therapistId, zone, range, sessionIds) => {
     if (this.deps.calendar.driver === 'local') return undefined;
-    const grant = await this.grantOf(therapistId);
-    if (!grant) return undefined;
     const key = `${therapistId}:${range.from.toISOString()}:${range.to.toISOString()}`;
     const known = this.answers.get(key);
     const now = this.deps.now();
     if (known && now - known.at < FRESH_MS) return answer(known.busy, zone, range, 'cached', known.at);
+    // Google failed a moment ago: patients are not kept waiting for it again and again.
+    const failedAt = this.failures.get(therapistId);
+    if (failedAt !== undefined && now - failedAt < RETRY_AFTER_FAILURE_MS) return fallback(known, zone, range, now);
     try {
+      // Inside: a store or key store that fails makes the answer go without Google, never a 500.
+      const grant = await this.grantOf(therapistId);
+      if (!grant) return undefined;
       const own = new Set(sessionIds.map(calendarEventIdOf));
       const busy = await withBudget(this.deps.calendar.busy(grant, { ...range, timeZone: zone }, own), LOOKUP_BUDGET_MS);
       this.remember(key, busy, now);
+      this.failures.delete(therapistId);
       return answer(busy, zone, range, 'live', now);
     } catch (error) {
       this.deps.logger.warn({ therapistId, reason: describeError(error) }, 'could not read busy times from Google Calendar; answering from what is known');
-      if (known && now - known.at < STALE_MS) return answer(known.busy, zone, range, 'stale', known.at);
-      return { busy: [], freshness: { source: 'google', state: 'unavailable', asOf: null } };
+      this.failures.set(therapistId, now);
+      return fallback(known, zone, range, now);
     }
   };
 
   /** A connect or disconnect is seen at once by this process (the routes call it), by others within CONNECTION_MS. */
   forget(therapistId: string): void {
     this.grants.delete(therapistId);
+    this.failures.delete(therapistId);
     for (const key of this.answers.keys()) if (key.startsWith(`${therapistId}:`)) this.answers.delete(key);
   }
 

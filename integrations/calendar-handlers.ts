@@ -3,6 +3,7 @@ import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
 import { calendarEventIdOf } from '../infra/integrations/google/calendar-event-id.js';
 import { calendarGrantOf } from './calendar-grants.js';
+import { NotFoundAtProvider } from './integration-errors.js';
 import { keys } from './dispatch-plan.js';
 import type { DispatchHandler } from './dispatcher.js';
 import { driverOf, type IntegrationContext } from './integration-context.js';
@@ -28,6 +29,8 @@ export function createEventHandler(ctx: IntegrationContext): DispatchHandler {
     const grant = await calendarGrantOf({ store: ctx.store, keys: ctx.commands.keys, calendar: ctx.calendar }, therapist.therapistId);
     if (!grant) return { status: 'skipped', reason: 'no calendar connected' };
     const contact = await patientContactOf(ctx.store, ctx.commands.keys, session.patientId);
+    // The confirmation writes the patient's record just after the session: wait for it.
+    if (contact === undefined) return { status: 'postponed', until: new Date(now.getTime() + 2_000), reason: 'the patient record is not written yet' };
     // A forgotten patient's session stays in the calendar without their name.
     const created = await ctx.calendar.createEvent(grant, {
       eventId: calendarEventIdOf(sessionId),
@@ -49,12 +52,19 @@ export function patchEventHandler(ctx: IntegrationContext): DispatchHandler {
     const { therapist, sessionId, session } = await sessionOf(ctx, row);
     const create = await dispatchOf(ctx.db, keys.calendarCreate(sessionId));
     if (create?.status === 'in_flight') return { status: 'postponed', until: new Date(now.getTime() + 5_000), reason: 'the event is being created' };
-    if (create?.status !== 'done') return { status: 'skipped', reason: 'no calendar event yet: it is made at the new time' };
+    // Never tried: the create reads the new time when it runs. Tried (its answer may have been lost): patched here.
+    if (create?.status !== 'done' && !(create && create.attempts > 0)) return { status: 'skipped', reason: 'no calendar event yet: it is made at the new time' };
     if (!session || session.status !== 'scheduled') return { status: 'skipped', reason: 'the session is not scheduled any more' };
     const grant = await calendarGrantOf({ store: ctx.store, keys: ctx.commands.keys, calendar: ctx.calendar }, therapist.therapistId);
     if (!grant) return { status: 'skipped', reason: 'no calendar connected' };
     const eventId = calendarEventIdOf(sessionId);
-    await ctx.calendar.patchEvent(grant, eventId, { startsAt: new Date(session.startsAt), endsAt: new Date(session.endsAt), timeZone: therapist.policies.timezone });
+    try {
+      await ctx.calendar.patchEvent(grant, eventId, { startsAt: new Date(session.startsAt), endsAt: new Date(session.endsAt), timeZone: therapist.policies.timezone });
+    } catch (error) {
+      // The lost attempt had not made it after all: the create, retried, makes it at the new time.
+      if (error instanceof NotFoundAtProvider) return { status: 'skipped', reason: 'no calendar event yet: it is made at the new time' };
+      throw error;
+    }
     const event: IntegrationEvent = { type: 'CalendarEventMoved', data: { key: row.key, sessionId, eventId, startsAt: session.startsAt, endsAt: session.endsAt, at: now.toISOString() } };
     return { status: 'done', events: [event] };
   };
@@ -66,7 +76,8 @@ export function deleteEventHandler(ctx: IntegrationContext): DispatchHandler {
     const { therapist, sessionId } = await sessionOf(ctx, row);
     const create = await dispatchOf(ctx.db, keys.calendarCreate(sessionId));
     if (create?.status === 'in_flight') return { status: 'postponed', until: new Date(now.getTime() + 5_000), reason: 'the event is being created' };
-    if (create?.status !== 'done') return { status: 'skipped', reason: 'no calendar event was made' };
+    // An attempt whose answer was lost may have made it: deleting an event that is not there is done too.
+    if (create?.status !== 'done' && !(create && create.attempts > 0)) return { status: 'skipped', reason: 'no calendar event was made' };
     const grant = await calendarGrantOf({ store: ctx.store, keys: ctx.commands.keys, calendar: ctx.calendar }, therapist.therapistId);
     if (!grant) return { status: 'skipped', reason: 'no calendar connected' };
     const eventId = calendarEventIdOf(sessionId);

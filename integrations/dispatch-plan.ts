@@ -53,7 +53,8 @@ export const keys = {
   /** One per notification (Mercado Pago's x-request-id): a replayed one is the same row, a new one fetches again. */
   payment: (paymentId: string, requestId: string) => `mercadopago:payment:${paymentId}:${requestId}`,
   calendarCreate: (sessionId: string) => `google:create:${sessionId}`,
-  calendarPatch: (sessionId: string, startsAt: string) => `google:patch:${sessionId}:${startsAt}`,
+  /** One per move (its decision time): moving back to an earlier time is a new call, never a stale row. */
+  calendarPatch: (sessionId: string, movedAt: string) => `google:patch:${sessionId}:${movedAt}`,
   calendarDelete: (sessionId: string) => `google:delete:${sessionId}`,
   message: (channel: 'whatsapp' | 'email', purpose: MessagePurpose, subjectId: string) => `${channel}:${purpose}:${subjectId}`,
 } as const;
@@ -111,11 +112,11 @@ export function planFor(therapistId: string, event: PlannedEvent): OutboxChange[
     case 'PaymentReminderDue':
       return [message(therapistId, 'whatsapp', 'payment_reminder', { sessionId: event.data.sessionId, bookingId: null }, new Date(event.data.dueAt))];
     case 'SessionRescheduled': {
-      const { sessionId, startsAt } = event.data;
+      const { sessionId, startsAt, rescheduledAt } = event.data;
       const start = Date.parse(startsAt);
       const own = sessionKeys(sessionId);
       return [
-        insert(therapistId, 'google', keys.calendarPatch(sessionId, startsAt), { kind: 'google.patch', sessionId }, now),
+        insert(therapistId, 'google', keys.calendarPatch(sessionId, rescheduledAt), { kind: 'google.patch', sessionId }, now),
         { op: 'reschedule', key: own.meetLink, dueAt: new Date(start - MEET_LINK_LEAD_MS) },
         { op: 'reschedule', key: own.reminder, dueAt: new Date(start - SINGLE_REMINDER_LEAD_MS) },
       ];

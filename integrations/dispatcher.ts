@@ -34,9 +34,13 @@ export interface DispatcherOptions {
   readonly maxAttempts?: number;
   /** A row in flight longer than this was left by a process that died mid-call. */
   readonly staleAfterMs?: number;
+  /** Told of each call's outcome (the metrics); a postponed row made no call and is not told. */
+  readonly onCall?: (integration: DispatchRow['integration'], kind: DispatchRow['kind'], outcome: 'done' | 'skipped' | 'retry' | 'failed') => void;
 }
 
 const BASE_DELAY_MS = 1_000;
+/** At the ten-minute cap, about a week of retries. */
+const PAYMENT_NOTIFICATION_ATTEMPTS = 1_000;
 const MAX_DELAY_MS = 10 * 60_000;
 
 /** Exponential backoff with full jitter (AWS's "full jitter"): retries of many rows never march in step. */
@@ -81,10 +85,25 @@ export class Dispatcher {
 
   /** Runs one round now (tests, and the CLI): claims what is due and waits for it to settle. */
   async runDue(): Promise<number> {
-    const { db, clock } = this.options;
-    const rows = await claimDue(db, clock.now(), this.options.batch ?? 20, this.options.staleAfterMs ?? 120_000);
+    const rows = await this.claim(this.options.batch ?? 20);
     await Promise.all(rows.map((row) => this.track(this.dispatch(row))));
     return rows.length;
+  }
+
+  /**
+   * The background loop's round: claims as many rows as there is room for and starts them without
+   * waiting, so a slow provider (an SMTP server taking its timeouts) holds up only its own calls.
+   */
+  private async startDue(): Promise<{ started: number; room: number }> {
+    const room = (this.options.batch ?? 20) - this.inFlight.size;
+    if (room <= 0) return { started: 0, room };
+    const rows = await this.claim(room);
+    for (const row of rows) void this.track(this.dispatch(row));
+    return { started: rows.length, room };
+  }
+
+  private claim(limit: number): Promise<DispatchRow[]> {
+    return claimDue(this.options.db, this.options.clock.now(), limit, this.options.staleAfterMs ?? 120_000);
   }
 
   health(): { readonly running: boolean; readonly lastError: string | null } {
@@ -94,11 +113,11 @@ export class Dispatcher {
   private schedule(delay: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.runDue()
-        .then((count) => {
+      this.running = this.startDue()
+        .then(({ started, room }) => {
           this.lastError = null;
-          // A full batch means more may be due: go again at once.
-          this.schedule(count >= (this.options.batch ?? 20) ? 0 : (this.options.pollMs ?? 250));
+          // All the room taken means more may be due: go again as soon as calls settle.
+          this.schedule(room > 0 && started >= room ? 0 : (this.options.pollMs ?? 250));
         })
         .catch((error: unknown) => {
           this.lastError = describeError(error);
@@ -109,8 +128,10 @@ export class Dispatcher {
   }
 
   private track(work: Promise<void>): Promise<void> {
-    this.inFlight.add(work);
-    return work.finally(() => this.inFlight.delete(work));
+    // A row whose settling failed (the database went away) is claimed again once stale: logged, not thrown.
+    const settled = work.catch((error: unknown) => this.options.logger.error({ err: error }, 'could not settle an integration call; it is claimed again later'));
+    this.inFlight.add(settled);
+    return settled.finally(() => this.inFlight.delete(settled));
   }
 
   private async dispatch(row: DispatchRow): Promise<void> {
@@ -120,11 +141,13 @@ export class Dispatcher {
     try {
       const result = await this.options.handlers[row.kind](row, now);
       if (result.status === 'postponed') {
-        if (!(await retryAt(db, row, result.until, result.reason, { countAttempt: false }))) log.warn('integration call postponed, but its claim was lost meanwhile; left to whoever holds it');
+        // Not a failure: nothing in last_error, so ops do not see a wait as a problem.
+        if (!(await retryAt(db, row, result.until, null, { countAttempt: false }))) log.warn('integration call postponed, but its claim was lost meanwhile; left to whoever holds it');
         return;
       }
       const events = result.status === 'done' ? result.events : (result.events ?? []);
       await this.record(row, events, 0, result.therapistId);
+      this.options.onCall?.(row.integration, row.kind, result.status);
       if (result.status === 'done') {
         if (await complete(db, row, 'done', result.outcome ?? null)) log.info('integration call done');
         else log.warn('integration call done, but its claim was lost meanwhile; left to whoever holds it');
@@ -140,7 +163,8 @@ export class Dispatcher {
   private async failed(row: DispatchRow, error: unknown, now: Date, log: Logger): Promise<void> {
     const { db } = this.options;
     const reason = describeError(error);
-    const maxAttempts = this.options.maxAttempts ?? 12;
+    // A payment notification is never given up within a week: the webhook was answered, Mercado Pago will not resend it.
+    const maxAttempts = row.kind === 'mp.payment' ? PAYMENT_NOTIFICATION_ATTEMPTS : (this.options.maxAttempts ?? 12);
     if (!(error instanceof PermanentIntegrationFailure) && row.attempts < maxAttempts) {
       const retryAfter = error instanceof TransientIntegrationFailure ? error.retryAfterMs : null;
       const delay = Math.max(retryAfter ?? 0, backoffMs(row.attempts));
@@ -149,6 +173,7 @@ export class Dispatcher {
       else log.warn({ reason, delayMs: delay }, 'integration call failed; retrying with backoff');
       // A claim lost meanwhile (this process stalled past the stale threshold) reopens nothing another settled.
       if (!(await retryAt(db, row, new Date(now.getTime() + delay), reason))) log.warn('integration call failed, but its claim was lost meanwhile; left to whoever holds it');
+      this.options.onCall?.(row.integration, row.kind, 'retry');
       return;
     }
     const permanent = error instanceof PermanentIntegrationFailure ? error : new PermanentIntegrationFailure(`gave up after ${row.attempts} attempts: ${reason}`);
@@ -162,7 +187,10 @@ export class Dispatcher {
       const more = (await this.options.onPermanentFailure?.(row, permanent, now)) ?? [];
       await this.record(row, [failedEvent, ...more], 100);
       await complete(db, row, 'failed', null, permanent.message);
-      log.warn({ reason: permanent.message }, 'integration call failed for good; recorded');
+      this.options.onCall?.(row.integration, row.kind, 'failed');
+      // A payment notification whose payment could never be read names no therapist to tell: ops must reconcile it.
+      if (!row.therapistId) log.error({ reason: permanent.message }, 'a call with no therapist failed for good (a payment notification?): reconcile it with the provider');
+      else log.warn({ reason: permanent.message }, 'integration call failed for good; recorded');
     } catch (recordError) {
       // The failure could not be recorded: the row is claimed again later, nothing is lost.
       log.error({ err: recordError }, 'could not record a failed integration call');

@@ -9,7 +9,7 @@ import { decodeEvent } from '../projections/registry.js';
 import { createEventHandler, deleteEventHandler, patchEventHandler } from './calendar-handlers.js';
 import { calendarConnectionCodec, calendarConnectionStream } from '../domain/integrations/integration-events.js';
 import { CalendarBusyTimes } from './calendar-busy.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, outcomeEventId, type DispatcherOptions } from './dispatcher.js';
 import { createGateways, type Gateways } from './gateways.js';
 import type { IntegrationContext } from './integration-context.js';
 import { GrantRevoked } from './integration-errors.js';
@@ -18,7 +18,6 @@ import { messageHandler } from './message-handlers.js';
 import { dispatchOf, outboxHealth, type DispatchRow, type IntegrationHealth } from './outbox.js';
 import { paymentNotificationHandler, preferenceHandler } from './payment-handlers.js';
 import { ExpectedRevision } from '../infra/event-store/event-store.js';
-import { randomUUID } from 'node:crypto';
 
 export interface IntegrationsDeps {
   readonly settings: IntegrationSettings;
@@ -26,6 +25,8 @@ export interface IntegrationsDeps {
   readonly store: EventStore;
   readonly db: Knex;
   readonly logger: Logger;
+  /** Told of each outbox call's outcome (the metrics). */
+  readonly onCall?: DispatcherOptions['onCall'];
 }
 
 /**
@@ -61,6 +62,7 @@ export class IntegrationRuntime {
         message: messageHandler(context),
       },
       onPermanentFailure: (row, error, now) => this.onPermanentFailure(row, error, now),
+      ...(deps.onCall ? { onCall: deps.onCall } : {}),
     });
   }
 
@@ -126,7 +128,8 @@ export class IntegrationRuntime {
       const encoded = calendarConnectionCodec.encode({ type: 'GoogleCalendarDisconnected', data: { reason: 'grant_revoked', disconnectedAt: now.toISOString() } });
       await this.deps.store.append(
         calendarConnectionStream(row.therapistId),
-        [{ eventId: randomUUID(), ...encoded, metadata: { correlationId: row.key, causationId: null, actor: { kind: 'system', job: 'integration:google' } } }],
+        // The row's own id: a failure recorded twice (its record retried) disconnects once.
+        [{ eventId: outcomeEventId(row.key, 200, 'GoogleCalendarDisconnected'), ...encoded, metadata: { correlationId: row.key, causationId: null, actor: { kind: 'system', job: 'integration:google' } } }],
         ExpectedRevision.any,
       );
     }

@@ -8,7 +8,7 @@ import type { DispatchHandler, HandlerResult } from './dispatcher.js';
 import { calendarFileFor } from './ics.js';
 import { driverOf, type IntegrationContext } from './integration-context.js';
 import { bookingConfirmedEmail, bookingConfirmedWhatsApp, meetLinkReminderWhatsApp, paymentReminderWhatsApp } from './message-texts.js';
-import { dispatchOf, freezeInputs, frozenInputs, type DispatchRow } from './outbox.js';
+import { dispatchOf, freezeInputs, frozenInputs, rememberSent, sentBefore, type DispatchRow } from './outbox.js';
 import { patientContactOf, type PatientContact } from './patient-contact.js';
 import type { MailMessage, WhatsAppMessage } from './ports.js';
 
@@ -46,7 +46,9 @@ export function messageHandler(ctx: IntegrationContext): DispatchHandler {
     if (!frozen) await freezeInputs(ctx.db, row.key, inputs);
     const draft = draftOf(ctx, { purpose, therapist, session, bookingId, contact, meetLink: inputs.meetLink ?? null, paymentLink: inputs.paymentLink ?? null, now });
     if (typeof draft === 'string') return { status: 'skipped', reason: draft };
-    const sent = channel === 'whatsapp' ? await sendWhatsApp(ctx, row, draft) : await sendMail(ctx, row, draft);
+    const earlier = sentBefore(row);
+    const sent = earlier ? { ...earlier, recovered: true } : channel === 'whatsapp' ? await sendWhatsApp(ctx, row, draft) : await sendMail(ctx, row, draft);
+    if (typeof sent !== 'string' && !earlier) await rememberSent(ctx.db, row.key, { id: sent.id, status: sent.status });
     if (typeof sent === 'string') return { status: 'skipped', reason: sent };
     const event: IntegrationEvent = {
       type: 'MessageSent',

@@ -140,6 +140,18 @@ export async function freezeInputs(db: Knex, key: string, inputs: Readonly<Recor
   await db(TABLE).where({ key }).update({ outcome: JSON.stringify({ frozen: inputs }) });
 }
 
+/**
+ * The provider's answer, kept on the row the moment it came (the same PostgreSQL, not the event
+ * store): when recording the outcome then fails, the retry records this answer instead of calling again.
+ */
+export async function rememberSent(db: Knex, key: string, sent: { readonly id: string; readonly status: string }): Promise<void> {
+  await db(TABLE).where({ key }).update({ outcome: db.raw(`coalesce(outcome, '{}'::jsonb) || jsonb_build_object('sent', ?::jsonb)`, [JSON.stringify(sent)]) });
+}
+
+export function sentBefore(row: DispatchRow): { readonly id: string; readonly status: string } | undefined {
+  return (row.outcome as { sent?: { id: string; status: string } } | null)?.sent;
+}
+
 export function frozenInputs(row: DispatchRow): Readonly<Record<string, string | null>> | undefined {
   const outcome = row.outcome as { frozen?: Record<string, string | null> } | null;
   return outcome?.frozen;

@@ -81,7 +81,9 @@ export function paymentNotificationHandler(ctx: IntegrationContext): DispatchHan
     const events: IntegrationEvent[] = [recorded];
     if (payment.status === 'approved') {
       const caller: Caller = { actor: { kind: 'webhook', source: 'mercadopago' }, correlationId: row.key, causationId: null };
-      const refused = await settlePayment(ctx, therapistId, reference, payment.paymentId, caller);
+      const short = await shortfall(ctx, therapistId, reference, payment);
+      // Less than the price (or another currency) confirms nothing: the therapist sees it and decides.
+      const refused = short ?? (await settlePayment(ctx, therapistId, reference, payment.paymentId, caller));
       // Money taken for something the calendar could not give: the therapist decides the refund.
       if (refused) {
         events.push({
@@ -92,6 +94,16 @@ export function paymentNotificationHandler(ctx: IntegrationContext): DispatchHan
     }
     return { status: 'done', events, therapistId, outcome: { paymentId: payment.paymentId, status: payment.status } };
   };
+}
+
+/** Why a payment does not pay for its booking or session (amount, currency); null when it does. */
+async function shortfall(ctx: IntegrationContext, therapistId: string, reference: { kind: 'booking' | 'session'; id: string }, payment: { amount: number; currency: string }): Promise<string | null> {
+  const therapist = requireRegistered((await ctx.commands.therapists.load(therapistStream(therapistId))).state);
+  const price = reference.kind === 'booking' ? therapist.bookings[reference.id]?.priceAtBooking : therapist.sessions[reference.id]?.price;
+  if (price === undefined) return null;
+  if (payment.currency !== 'ARS') return `paid in ${payment.currency}, not ARS`;
+  // Centavos of rounding are not a shortfall.
+  return payment.amount + 0.01 < price ? `paid ${payment.amount} of ${price} ARS` : null;
 }
 
 /** Null when the payment took effect (or already had); the refusal's code when the calendar said no. */

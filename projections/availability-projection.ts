@@ -1,7 +1,7 @@
 import { assertNever } from '../domain/shared/decider.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import { defaultBookingPolicies, type BookingPolicies } from '../domain/availability/availability-types.js';
-import { handledEvents, type Projection } from './projection.js';
+import { handledEvents, LIVE_TABLES, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = [
@@ -41,13 +41,13 @@ export function availabilityProjection(shapes: TableShapes = new TableShapes()):
     name: 'availability',
     handles: HANDLES,
     tables: ['read.booking_policies', 'read.availability_rules', 'read.availability_exceptions', 'read.busy_intervals', 'read.recurrences'],
-    async apply(trx, events) {
+    async apply(trx, events, target = LIVE_TABLES) {
       const tables: Tables = {
-        policies: new TableBuffer(trx, 'read.booking_policies', ['therapist_id'], shapes),
-        rules: new TableBuffer(trx, 'read.availability_rules', ['therapist_id', 'rule_id'], shapes),
-        exceptions: new TableBuffer(trx, 'read.availability_exceptions', ['therapist_id', 'exception_id'], shapes),
-        busy: new TableBuffer(trx, 'read.busy_intervals', ['therapist_id', 'source_id'], shapes),
-        recurrences: new TableBuffer(trx, 'read.recurrences', ['id'], shapes),
+        policies: new TableBuffer(trx, target('read.booking_policies'), ['therapist_id'], shapes),
+        rules: new TableBuffer(trx, target('read.availability_rules'), ['therapist_id', 'rule_id'], shapes),
+        exceptions: new TableBuffer(trx, target('read.availability_exceptions'), ['therapist_id', 'exception_id'], shapes),
+        busy: new TableBuffer(trx, target('read.busy_intervals'), ['therapist_id', 'source_id'], shapes),
+        recurrences: new TableBuffer(trx, target('read.recurrences'), ['id'], shapes),
       };
       const touched = new Map<string, number>();
       for (const projected of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
@@ -55,15 +55,15 @@ export function availabilityProjection(shapes: TableShapes = new TableShapes()):
         if (projected.event.type === 'WeeklyScheduleDefined') {
           // Replaces every rule of the therapist, whatever their ids: not a keyed write.
           await tables.rules.flush();
-          await trx('read.availability_rules').where({ therapist_id: therapistId }).delete();
+          await trx(target('read.availability_rules')).where({ therapist_id: therapistId }).delete();
         }
         const onward = onwardDate(projected.event);
         if (onward) {
           // The recurrence never goes back to a date it passed: the greater of the two, in SQL.
           await tables.recurrences.flush();
-          await trx('read.recurrences').where({ id: onward.recurrenceId }).update({ not_before: trx.raw('greatest(not_before, ?::date)', [onward.date]), updated_at: onward.at });
+          await trx(target('read.recurrences')).where({ id: onward.recurrenceId }).update({ not_before: trx.raw('greatest(not_before, ?::date)', [onward.date]), updated_at: onward.at });
           if (onward.reopensFrom) {
-            await trx('read.recurrences').where({ id: onward.recurrenceId }).where('handled_through', '>=', onward.reopensFrom).update({ handled_through: trx.raw('?::date - 1', [onward.reopensFrom]) });
+            await trx(target('read.recurrences')).where({ id: onward.recurrenceId }).where('handled_through', '>=', onward.reopensFrom).update({ handled_through: trx.raw('?::date - 1', [onward.reopensFrom]) });
           }
         }
         applyOne(tables, therapistId, projected.event);

@@ -4,7 +4,7 @@ import { assertNever } from '../domain/shared/decider.js';
 import { bookingContact, textContent, type BookingContact } from '../domain/shared/personal-data.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
 import type { PersonalDataOpener } from './personal-data-opener.js';
-import { handledEvents, type Projection } from './projection.js';
+import { handledEvents, LIVE_TABLES, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = [
@@ -15,6 +15,7 @@ const HANDLES = [
   'BookingCancelled',
   'BookingExpired',
   'LatePaymentReceived',
+  'BookingRequestArchived',
   'SessionScheduled',
   'SessionCompleted',
   'SessionMarkedNoShow',
@@ -43,9 +44,9 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
     name: 'bookings',
     handles: HANDLES,
     tables: ['read.booking_requests', 'read.sessions'],
-    async apply(trx, events) {
-      const requests = new TableBuffer(trx, 'read.booking_requests', ['id'], shapes);
-      const sessions = new TableBuffer(trx, 'read.sessions', ['id'], shapes);
+    async apply(trx, events, target = LIVE_TABLES) {
+      const requests = new TableBuffer(trx, target('read.booking_requests'), ['id'], shapes);
+      const sessions = new TableBuffer(trx, target('read.sessions'), ['id'], shapes);
       const handled = handledEvents<TherapistEvent | PatientEvent | IntegrationEvent, (typeof HANDLES)[number]>(events, HANDLES);
       const forgotten: { patientId: string; bookingIds: readonly string[] }[] = [];
       const bookingEvents: { therapistId: string; event: Extract<TherapistEvent, { type: Handled }> | Extract<IntegrationEvent, { type: IntegrationOutcome }> }[] = [];
@@ -69,7 +70,7 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
       await sessions.flush();
       // After the flush: the rows of this very batch are scrubbed too.
       if (forgotten.length > 0) {
-        await trx('read.booking_requests')
+        await trx(target('read.booking_requests'))
           .whereIn('patient_id', forgotten.map((f) => f.patientId))
           .orWhereIn('id', forgotten.flatMap((f) => f.bookingIds))
           .update(FORGOTTEN);
@@ -135,6 +136,10 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
       return;
     case 'LatePaymentReceived':
       requests.update({ id: event.data.bookingId }, { late_payment_received_at: event.data.receivedAt, late_payment_reference: event.data.reference });
+      return;
+    case 'BookingRequestArchived':
+      // Spec 6.2: a closed request leaves the working model 24 h on; on the event, so a rebuild drops the same rows.
+      requests.delete({ id: event.data.bookingId });
       return;
     case 'SessionScheduled': {
       const d = event.data;

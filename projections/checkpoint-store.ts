@@ -7,6 +7,8 @@ export interface Checkpoint {
   readonly eventsHandled: number;
   readonly status: 'running' | 'failed';
   readonly lastError: string | null;
+  /** The code version of the projection that built the live tables. */
+  readonly version: number;
 }
 
 interface CheckpointRow {
@@ -16,17 +18,19 @@ interface CheckpointRow {
   events_handled: string;
   status: string;
   last_error: string | null;
+  version: number;
 }
 
 const TABLE = 'projections.checkpoints';
 
 function toCheckpoint(row: CheckpointRow | undefined): Checkpoint {
-  if (!row) return { position: START, eventsHandled: 0, status: 'running', lastError: null };
+  if (!row) return { position: START, eventsHandled: 0, status: 'running', lastError: null, version: 1 };
   return {
     position: { commit: BigInt(row.position_commit), prepare: BigInt(row.position_prepare) },
     eventsHandled: Number(row.events_handled),
     status: row.status === 'failed' ? 'failed' : 'running',
     lastError: row.last_error,
+    version: Number(row.version),
   };
 }
 
@@ -39,7 +43,7 @@ export async function readCheckpoint(db: Knex | Knex.Transaction, name: string):
 export async function lockCheckpoint(trx: Knex.Transaction, name: string): Promise<Checkpoint> {
   const result = await trx.raw<{ rows: CheckpointRow[] }>(
     `INSERT INTO ${TABLE} AS c (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = c.name
-     RETURNING name, position_commit::text AS position_commit, position_prepare::text AS position_prepare, events_handled::text AS events_handled, status, last_error`,
+     RETURNING name, position_commit::text AS position_commit, position_prepare::text AS position_prepare, events_handled::text AS events_handled, status, last_error, version`,
     [name],
   );
   return toCheckpoint(result.rows[0]);
@@ -65,4 +69,22 @@ export async function markFailed(db: Knex, name: string, error: string): Promise
 export async function resetCheckpoint(trx: Knex.Transaction, name: string): Promise<void> {
   await trx(TABLE).insert({ name }).onConflict('name').ignore();
   await trx(TABLE).where({ name }).update({ position_commit: -1, position_prepare: -1, events_handled: 0, status: 'running', last_error: null, updated_at: trx.fn.now() });
+}
+
+/** Records which code version builds the live tables (a projection starting from nothing builds them with its own). */
+export async function recordVersion(db: Knex | Knex.Transaction, name: string, version: number): Promise<void> {
+  await db(TABLE).insert({ name, version }).onConflict('name').merge({ version });
+}
+
+/** The blue/green switch's checkpoint: the fresh tables' position, count and version (under the lock the caller holds). */
+export async function switchCheckpoint(trx: Knex.Transaction, name: string, position: LogPosition, handled: number, version: number): Promise<void> {
+  await trx(TABLE).where({ name }).update({
+    position_commit: position.commit.toString(),
+    position_prepare: position.prepare.toString(),
+    events_handled: handled,
+    version,
+    status: 'running',
+    last_error: null,
+    updated_at: trx.fn.now(),
+  });
 }

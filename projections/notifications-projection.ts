@@ -1,7 +1,7 @@
 import { assertNever } from '../domain/shared/decider.js';
 import type { CalendarConnectionEvent, IntegrationEvent } from '../domain/integrations/integration-events.js';
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
-import { handledEvents, type Projection } from './projection.js';
+import { handledEvents, LIVE_TABLES, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = [
@@ -14,6 +14,7 @@ const HANDLES = [
   'LatePaymentReceived',
   'IntegrationCallFailed',
   'MessageSent',
+  'MessageDeliveryUpdated',
   'CalendarEventCreated',
   'GoogleCalendarDisconnected',
 ] as const satisfies readonly Shown['type'][];
@@ -44,14 +45,14 @@ export function notificationsProjection(shapes: TableShapes = new TableShapes())
     name: 'notifications',
     handles: HANDLES,
     tables: ['read.notifications'],
-    async apply(trx, events) {
-      const notifications = new TableBuffer(trx, 'read.notifications', ['id'], shapes);
+    async apply(trx, events, target = LIVE_TABLES) {
+      const notifications = new TableBuffer(trx, target('read.notifications'), ['id'], shapes);
       for (const { event, streamId } of handledEvents<Shown, Handled>(events, HANDLES)) {
         const therapistId = streamId.slice(streamId.indexOf('-') + 1);
         if (event.type === 'NotificationsRead') {
           // The therapist's own notifications only, as they stand: an id not there (yet) marks nothing.
           await notifications.flush();
-          await trx('read.notifications').where({ therapist_id: therapistId }).whereIn('id', event.data.notificationIds).whereNull('read_at').update({ read_at: event.data.readAt });
+          await trx(target('read.notifications')).where({ therapist_id: therapistId }).whereIn('id', event.data.notificationIds).whereNull('read_at').update({ read_at: event.data.readAt });
         } else {
           applyOne(notifications, therapistId, event);
         }
@@ -95,6 +96,11 @@ function applyOne(t: TableBuffer, therapistId: string, event: Extract<Shown, { t
     case 'MessageSent':
       if (event.data.driver !== 'local') return;
       t.insert({ ...base, id: notificationId.integration(event.data.key), kind: 'local_message_recorded', session_id: event.data.sessionId, booking_id: event.data.bookingId, reasons: arrayLiteral([event.data.channel, event.data.purpose, event.data.providerId]), created_at: event.data.at });
+      return;
+    case 'MessageDeliveryUpdated':
+      // Twilio could not deliver it (a number without WhatsApp, a blocked sender): the therapist should know.
+      if (event.data.status !== 'failed' && event.data.status !== 'undelivered') return;
+      t.insert({ ...base, id: notificationId.integration(`${event.data.key}:undelivered`), kind: 'message_undelivered', reasons: arrayLiteral([event.data.status, event.data.errorCode ?? '', event.data.key]), created_at: event.data.at });
       return;
     case 'CalendarEventCreated':
       if (event.data.driver !== 'local') return;

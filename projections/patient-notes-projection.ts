@@ -2,7 +2,7 @@ import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
 import { noteContent, patientPreferences, type Sealed } from '../domain/shared/personal-data.js';
 import type { PersonalDataOpener } from './personal-data-opener.js';
-import { handledEvents, type Projection } from './projection.js';
+import { handledEvents, LIVE_TABLES, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = ['PatientNoteAdded', 'PatientNoteEdited', 'PatientNotePinned', 'PatientNoteDeleted', 'PatientPreferencesSet', 'PatientForgotten'] as const satisfies readonly PatientEvent['type'][];
@@ -21,9 +21,9 @@ export function patientNotesProjection(open: PersonalDataOpener, shapes: TableSh
     name: 'patient-notes',
     handles: HANDLES,
     tables: ['read.patient_notes', 'read.patient_preferences'],
-    async apply(trx, events) {
-      const notes = new TableBuffer(trx, 'read.patient_notes', ['id'], shapes);
-      const preferences = new TableBuffer(trx, 'read.patient_preferences', ['patient_id'], shapes);
+    async apply(trx, events, target = LIVE_TABLES) {
+      const notes = new TableBuffer(trx, target('read.patient_notes'), ['id'], shapes);
+      const preferences = new TableBuffer(trx, target('read.patient_preferences'), ['patient_id'], shapes);
       const handled = handledEvents<PatientEvent, Handled>(events, HANDLES).map((e) => e.event);
       const sealedNotes: Sealed[] = handled.flatMap((e) => (e.type === 'PatientNoteAdded' || e.type === 'PatientNoteEdited' ? [e.data.content] : []));
       const sealedPreferences: Sealed[] = handled.flatMap((e) => (e.type === 'PatientPreferencesSet' ? [e.data.preferences] : []));
@@ -85,8 +85,8 @@ export function patientNotesProjection(open: PersonalDataOpener, shapes: TableSh
       await notes.flush();
       await preferences.flush();
       if (forgotten.length > 0) {
-        await trx('read.patient_notes').whereIn('patient_id', forgotten).delete();
-        await trx('read.patient_preferences').whereIn('patient_id', forgotten).update(FORGOTTEN_PREFERENCES);
+        await trx(target('read.patient_notes')).whereIn('patient_id', forgotten).delete();
+        await trx(target('read.patient_preferences')).whereIn('patient_id', forgotten).update(FORGOTTEN_PREFERENCES);
       }
     },
   };

@@ -2,7 +2,7 @@ import type { PatientEvent } from '../domain/patient/patient-events.js';
 import { assertNever } from '../domain/shared/decider.js';
 import { bookingContact, patientProfile, type PatientProfile, type Sealed, type SealedContact } from '../domain/shared/personal-data.js';
 import type { PersonalDataOpener } from './personal-data-opener.js';
-import { handledEvents, type Projection } from './projection.js';
+import { handledEvents, LIVE_TABLES, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = ['PatientRegistered', 'BookingLinkedToPatient', 'PatientProfileUpdated', 'PatientForgotten'] as const satisfies readonly PatientEvent['type'][];
@@ -37,8 +37,8 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
     name: 'patients',
     handles: HANDLES,
     tables: ['read.patients'],
-    async apply(trx, events) {
-      const patients = new TableBuffer(trx, 'read.patients', ['id'], shapes);
+    async apply(trx, events, target = LIVE_TABLES) {
+      const patients = new TableBuffer(trx, target('read.patients'), ['id'], shapes);
       const handled = handledEvents<PatientEvent, Handled>(events, HANDLES).map((e) => e.event);
       const sealedContacts: SealedContact[] = handled.flatMap((e) => (e.type === 'PatientRegistered' || e.type === 'BookingLinkedToPatient' ? [e.data.contact] : []));
       const sealedProfiles: Sealed[] = handled.flatMap((e) => (e.type === 'PatientProfileUpdated' ? [e.data.profile] : []));
@@ -60,7 +60,7 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
             const contact = contacts[nextContact++] ?? null;
             if (contact) {
               afterwards.push(() =>
-                trx.raw('UPDATE read.patients SET name = COALESCE(name, ?), email = COALESCE(email, ?), phone = COALESCE(phone, ?) WHERE id = ? AND forgotten_at IS NULL', [contact.name, contact.email, contact.phone, event.data.patientId]),
+                trx.raw(`UPDATE ${target('read.patients')} SET name = COALESCE(name, ?), email = COALESCE(email, ?), phone = COALESCE(phone, ?) WHERE id = ? AND forgotten_at IS NULL`, [contact.name, contact.email, contact.phone, event.data.patientId]),
               );
             }
             break;
@@ -69,13 +69,13 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
             const profile = profiles[nextProfile++] ?? null;
             // A profile that no longer opens (a rebuild after forgetting) still dates the change, like a live run.
             const columns = profile ? profileColumns(profile) : {};
-            afterwards.push(() => trx('read.patients').where({ id: event.data.patientId }).whereNull('forgotten_at').update({ ...columns, profile_updated_at: event.data.updatedAt }));
+            afterwards.push(() => trx(target('read.patients')).where({ id: event.data.patientId }).whereNull('forgotten_at').update({ ...columns, profile_updated_at: event.data.updatedAt }));
             break;
           }
           case 'PatientForgotten':
             // Preferences of no one go back to their defaults, as a rebuild (which opens no profile) leaves them.
             afterwards.push(() =>
-              trx('read.patients').where({ id: event.data.patientId }).update({ ...Object.fromEntries(PERSONAL.map((c) => [c, null])), preferred_contact_method: 'whatsapp', preferred_language: 'es', forgotten_at: event.data.forgottenAt }),
+              trx(target('read.patients')).where({ id: event.data.patientId }).update({ ...Object.fromEntries(PERSONAL.map((c) => [c, null])), preferred_contact_method: 'whatsapp', preferred_language: 'es', forgotten_at: event.data.forgottenAt }),
             );
             break;
           default:

@@ -2,9 +2,12 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { comparePositions, START, type EventStore, type LogPosition, type RecordedEvent, type Subscription, type SubscriptionHealth } from '../infra/event-store/event-store.js';
 import { describeError } from '../infra/logging/safe-error.js';
-import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, resetCheckpoint } from './checkpoint-store.js';
-import type { EventDecoder, ProjectedEvent, Projection } from './projection.js';
+import { advanceCheckpoint, lockCheckpoint, markFailed, readCheckpoint, recordVersion, type Checkpoint } from './checkpoint-store.js';
+import { LIVE_TABLES, versionOf, type EventDecoder, type ProjectedEvent, type Projection } from './projection.js';
 import { statusOf, type ProjectionStatus } from './projection-status.js';
+import { PositionWaiters } from './position-waiters.js';
+import { rebuildBlueGreen, RebuildStopped, type RebuildOptions, type RebuildOutcome } from './rebuild.js';
+import { RebuildBusy } from './rebuild-lock.js';
 
 export type { ProjectionStatus } from './projection-status.js';
 
@@ -37,12 +40,6 @@ interface Running {
   error: string | null;
 }
 
-interface Waiter {
-  readonly position: LogPosition;
-  readonly names: readonly string[] | undefined;
-  readonly resolve: () => void;
-}
-
 /**
  * Runs the projections on one catch-up-then-live subscription (the log is read and paged once for
  * all of them), from the oldest of their checkpoints; each projection takes the part of every batch
@@ -54,8 +51,11 @@ interface Waiter {
  */
 export class ProjectionRunner {
   private readonly running = new Map<string, Running>();
-  private waiters: Waiter[] = [];
+  private readonly waiters = new PositionWaiters(() => [...this.running.values()].map((r) => ({ name: r.projection.name, status: r.status, position: r.position })));
   private reader: Subscription | undefined;
+  /** Rebuilds this runner started on its own (a projection whose code version went up), stopped with it. */
+  private background: Promise<void>[] = [];
+  private stopping = new AbortController();
 
   constructor(
     private readonly deps: {
@@ -68,28 +68,65 @@ export class ProjectionRunner {
     },
   ) {}
 
+  /**
+   * Takes every projection up from its checkpoint. One whose code version is higher than the one its
+   * live tables were built with is rebuilt blue/green in the background while those keep serving
+   * (and keep following the log); a lower one (an older process during a rolling deploy) just follows.
+   */
   async start(): Promise<void> {
-    await Promise.all(this.deps.projections.map((projection) => this.load(projection)));
+    this.stopping = new AbortController();
+    const checkpoints = await Promise.all(this.deps.projections.map((projection) => this.load(projection)));
     this.startReader();
+    for (const [i, projection] of this.deps.projections.entries()) {
+      const stored = checkpoints[i];
+      if (!stored) continue;
+      const version = versionOf(projection);
+      if (comparePositions(stored.position, START) <= 0) {
+        if (stored.version !== version) await recordVersion(this.deps.db, projection.name, version);
+      } else if (stored.version < version && projection.tables.length > 0) {
+        this.deps.logger.info({ projection: projection.name, from: stored.version, to: version }, 'a new version of the projection: rebuilding it blue/green while the current tables serve');
+        this.background.push(this.rebuild(projection.name).then(() => undefined, (error: unknown) => this.backgroundFailed(projection.name, error)));
+      } else if (stored.version > version) {
+        this.deps.logger.warn({ projection: projection.name, live: stored.version, code: version }, 'the live tables were built by a newer version of this projection; following them');
+      }
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopping.abort();
+    await Promise.all(this.background);
+    this.background = [];
     await this.stopReader();
     for (const entry of this.running.values()) if (entry.status !== 'failed') entry.status = 'stopped';
   }
 
-  /** Empties the projection's tables and replays the log into them (the others keep their place). */
-  async rebuild(name: string): Promise<void> {
+  /**
+   * Rebuilds a projection blue/green (rebuild.ts): the log is replayed into fresh tables while the
+   * live ones keep serving and this runner keeps applying new events to them, then the fresh ones are
+   * switched in at once. Resolves after the switch; this runner's own place follows it.
+   */
+  async rebuild(name: string, options: RebuildOptions = {}): Promise<RebuildOutcome> {
     const projection = this.deps.projections.find((p) => p.name === name);
     if (!projection) throw new Error(`Unknown projection ${name}`);
-    await this.stopReader();
-    await this.deps.db.transaction(async (trx) => {
-      await lockCheckpoint(trx, name);
-      for (const table of projection.tables) await trx.raw('TRUNCATE ??', [table]);
-      await resetCheckpoint(trx, name);
-    });
-    await this.load(projection);
-    this.startReader();
+    const signal = options.signal ? AbortSignal.any([options.signal, this.stopping.signal]) : this.stopping.signal;
+    const outcome = await rebuildBlueGreen(this.deps, projection, { ...options, signal });
+    const entry = this.running.get(name);
+    if (entry && comparePositions(entry.position, outcome.position) < 0) {
+      // What the fresh tables already hold: the next batch starts past it (the checkpoint says so too).
+      entry.position = outcome.position;
+      entry.stored = outcome.position;
+      this.waiters.wake();
+    }
+    return outcome;
+  }
+
+  /** The projections this runner knows, by name (the CLI's `rebuild all`). */
+  names(): readonly string[] {
+    return this.deps.projections.map((p) => p.name);
+  }
+
+  definition(name: string): Projection | undefined {
+    return this.deps.projections.find((p) => p.name === name);
   }
 
   /**
@@ -113,19 +150,17 @@ export class ProjectionRunner {
 
   /** Resolves once the named projections (default: all) have handled the log up to `position`. */
   waitFor(position: LogPosition, options: { names?: readonly string[]; timeoutMs?: number } = {}): Promise<void> {
-    if (this.reached(position, options.names)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { position, names: options.names, resolve: () => { clearTimeout(timer); resolve(); } };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error('Timed out waiting for projections to catch up'));
-      }, options.timeoutMs ?? 10_000);
-      this.waiters.push(waiter);
-    });
+    return this.waiters.waitFor(position, options);
+  }
+
+  private backgroundFailed(name: string, error: unknown): void {
+    if (error instanceof RebuildStopped) this.deps.logger.info({ projection: name }, 'rebuild stopped with the service; it resumes at the next start');
+    else if (error instanceof RebuildBusy) this.deps.logger.info({ projection: name }, 'another process is rebuilding the projection');
+    else this.deps.logger.error({ projection: name, err: error }, 'the rebuild of a new projection version failed; the current tables keep serving');
   }
 
   /** (Re)reads a projection's checkpoint and takes it up from there. */
-  private async load(projection: Projection): Promise<void> {
+  private async load(projection: Projection): Promise<Checkpoint> {
     const checkpoint = await readCheckpoint(this.deps.db, projection.name);
     if (checkpoint.status === 'failed') this.deps.logger.warn({ projection: projection.name, lastError: checkpoint.lastError }, 'resuming a projection that failed before');
     this.running.set(projection.name, {
@@ -139,6 +174,7 @@ export class ProjectionRunner {
       eventsHandled: checkpoint.eventsHandled,
       error: null,
     });
+    return checkpoint;
   }
 
   private startReader(): void {
@@ -217,7 +253,7 @@ export class ProjectionRunner {
       entry.unsaved += batch.length;
       entry.eventsHandled += batch.length;
       entry.position = last.position;
-      this.wakeWaiters();
+      this.waiters.wake();
       return;
     }
     await this.deps.db.transaction(async (trx) => {
@@ -239,7 +275,7 @@ export class ProjectionRunner {
           recordedAt: recorded.recordedAt,
         });
       }
-      if (relevant.length > 0) await projection.apply(trx, relevant);
+      if (relevant.length > 0) await projection.apply(trx, relevant, LIVE_TABLES);
       // Another process may already be further: never move the stored checkpoint back.
       const next = comparePositions(last.position, checkpoint.position) > 0 ? last.position : checkpoint.position;
       await advanceCheckpoint(trx, projection.name, next, entry.unsaved + batch.length);
@@ -249,7 +285,7 @@ export class ProjectionRunner {
     entry.unsaved = 0;
     entry.savedAt = Date.now();
     entry.position = last.position;
-    this.wakeWaiters();
+    this.waiters.wake();
   }
 
   private fail(entry: Running, error: unknown): void {
@@ -260,20 +296,4 @@ export class ProjectionRunner {
     void markFailed(this.deps.db, entry.projection.name, message).catch(() => undefined);
   }
 
-  private reached(position: LogPosition, names: readonly string[] | undefined): boolean {
-    // A failed or stopped projection will not move: waiting for it would only stall every writer.
-    return [...this.running.values()]
-      .filter((r) => (!names || names.includes(r.projection.name)) && r.status !== 'failed' && r.status !== 'stopped')
-      .every((r) => comparePositions(r.position, position) >= 0);
-  }
-
-  private wakeWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const still: Waiter[] = [];
-    for (const waiter of this.waiters) {
-      if (this.reached(waiter.position, waiter.names)) waiter.resolve();
-      else still.push(waiter);
-    }
-    this.waiters = still;
-  }
 }

@@ -13,18 +13,39 @@ export interface ProjectedEvent<E extends DomainEvent = DomainEvent> {
 }
 
 /**
+ * Where a run writes each of its tables, named by their live (fully qualified) name: the live table
+ * itself, or a blue/green rebuild's fresh copy of it (see rebuild.ts). A projection names every
+ * table it writes through it, so the same code builds either.
+ */
+export type TableTarget = (liveTable: string) => string;
+
+/** The live tables themselves. */
+export const LIVE_TABLES: TableTarget = (table) => table;
+
+/**
  * One read model. `apply` runs inside the transaction that also advances the checkpoint, so a
  * batch is either fully projected and checkpointed or not at all; handlers must still be
- * idempotent (upserts, guards on stream revision) because a rebuild or a second process may
- * deliver an event again.
+ * idempotent (upserts, guards on stream revision) because a second process may deliver an event
+ * again.
  */
 export interface Projection {
   readonly name: string;
+  /**
+   * The version of its code (absent: 1). Raise it when a change to `apply` would leave different
+   * rows from the same events: a service that starts with a higher version than the live tables were
+   * built with rebuilds them blue/green while the current ones keep serving.
+   */
+  readonly version?: number;
   /** Event types this projection reads; other events only advance its checkpoint. */
   readonly handles: readonly string[];
-  /** Fully qualified tables it owns, emptied on rebuild. */
+  /** Fully qualified live tables it owns (and alone writes): what a rebuild builds afresh. */
   readonly tables: readonly string[];
-  apply(trx: Knex.Transaction, events: readonly ProjectedEvent[]): Promise<void>;
+  /** `target` names the tables to write (absent: the live ones). */
+  apply(trx: Knex.Transaction, events: readonly ProjectedEvent[], target?: TableTarget): Promise<void>;
+}
+
+export function versionOf(projection: Projection): number {
+  return projection.version ?? 1;
 }
 
 /** Turns a stored event into the current domain shape (zod + upcasting), or undefined if unknown. */

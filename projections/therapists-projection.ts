@@ -1,5 +1,5 @@
 import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
-import { handledEvents, type Projection } from './projection.js';
+import { handledEvents, LIVE_TABLES, type Projection } from './projection.js';
 import { TableBuffer, TableShapes } from './table-buffer.js';
 
 const HANDLES = ['TherapistRegistered'] as const satisfies readonly TherapistEvent['type'][];
@@ -10,8 +10,8 @@ export function therapistsProjection(shapes: TableShapes = new TableShapes()): P
     name: 'therapists',
     handles: HANDLES,
     tables: ['read.therapists'],
-    async apply(trx, events) {
-      const therapists = new TableBuffer(trx, 'read.therapists', ['id'], shapes);
+    async apply(trx, events, target = LIVE_TABLES) {
+      const therapists = new TableBuffer(trx, target('read.therapists'), ['id'], shapes);
       for (const { event, streamRevision } of handledEvents<TherapistEvent, (typeof HANDLES)[number]>(events, HANDLES)) {
         const d = event.data;
         therapists.insert({ id: d.therapistId, name: d.name, slug: d.slug, email: d.email, timezone: d.timezone, session_price: d.sessionPrice, currency: d.currency, registered_at: d.registeredAt, stream_revision: streamRevision });

@@ -6,9 +6,19 @@
 export class AnswerCache {
   private readonly entries = new Map<string, { readonly json: string; readonly validUntil: number }>();
 
-  constructor(private readonly maxEntries = 2000) {}
+  constructor(
+    private readonly maxEntries = 2000,
+    /** Told of each lookup's outcome (the metrics' hit rate). */
+    private readonly onLookup?: (hit: boolean) => void,
+  ) {}
 
   get(key: string, nowMs: number): string | undefined {
+    const json = this.lookup(key, nowMs);
+    this.onLookup?.(json !== undefined);
+    return json;
+  }
+
+  private lookup(key: string, nowMs: number): string | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);

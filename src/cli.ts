@@ -8,6 +8,9 @@ import { ConfigError, loadConfig } from './config.js';
 import { createServices, StartupError, type Services } from './services.js';
 import { therapistInput } from './therapist-input.js';
 import { analystUrl, auditorTokenCommand, CliInputError, generateByHand, therapistTokenCommand } from './cli-access.js';
+import { projectionsCommand } from './cli-projections.js';
+import { RebuildBusy } from '../projections/rebuild-lock.js';
+import { historyCommand, PlainText, replayCommand } from './cli-audit.js';
 
 const USAGE = `Usage:
   npm run cli -- therapist create --name <name> --slug <slug> --email <email> [--timezone <IANA zone>] [--price <ARS>]
@@ -19,7 +22,10 @@ const USAGE = `Usage:
   npm run cli -- analyst url
   npm run cli -- recurring generate [--date YYYY-MM-DD]
   npm run cli -- projections status
-  npm run cli -- projections rebuild <name>`;
+  npm run cli -- projections rebuild <name|all> [--batch-size <events>]
+  npm run cli -- projections reset <name>
+  npm run cli -- history <stream id>
+  npm run cli -- replay --therapist <id> --as-of <ISO instant> [--start YYYY-MM-DD --end YYYY-MM-DD]`;
 
 class UsageError extends Error {}
 
@@ -27,7 +33,6 @@ class UsageError extends Error {}
 async function run(argv: readonly string[]): Promise<unknown> {
   const [group, action, ...rest] = argv;
   const config = loadConfig({ ...process.env, SEED_DEMO_THERAPIST: 'false' });
-  const background = group === 'projections' && action === 'rebuild';
   const services = await createServices(config, { logger: createLogger(process.env.LOG_LEVEL ?? 'warn'), background: false });
   try {
     if (group === 'therapist' && action === 'create') return await createTherapist(services, rest);
@@ -37,15 +42,11 @@ async function run(argv: readonly string[]): Promise<unknown> {
       : undefined;
     if (tokens !== undefined) return tokens;
     if (group === 'analyst' && action === 'url') return await analystUrl(services);
+    if (group === 'history' && action !== undefined) return await historyCommand(services, [action, ...rest]);
+    if (group === 'replay') return await replayCommand(services, argv.slice(1));
     if (group === 'recurring' && action === 'generate') return await generateByHand(services, rest);
-    if (group === 'projections' && action === 'status') return await services.projections.status();
-    if (background && rest[0]) {
-      // Replays to the head before exiting, so the read model is whole again when the command returns
-      // (a running service's runner follows the reset checkpoint; see ProjectionRunner).
-      await services.projections.rebuild(rest[0]);
-      await services.projections.waitFor(await services.store.headPosition(), { names: [rest[0]], timeoutMs: 30 * 60_000 });
-      return { rebuilt: rest[0] };
-    }
+    const projections = group === 'projections' ? await projectionsCommand(services, action, rest) : undefined;
+    if (projections !== undefined) return projections;
     throw new UsageError(USAGE);
   } finally {
     await services.close();
@@ -71,7 +72,7 @@ class InputError extends Error {
 
 run(process.argv.slice(2)).then(
   (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(result instanceof PlainText ? `${result.text}\n` : `${JSON.stringify(result)}\n`);
     process.exit(0);
   },
   (error: unknown) => {
@@ -79,7 +80,7 @@ run(process.argv.slice(2)).then(
       process.stderr.write(`${error.message}\n`);
       process.exit(2);
     }
-    const known = error instanceof ConfigError || error instanceof CliInputError || error instanceof StartupError || error instanceof DomainError || error instanceof InputError || error instanceof z.ZodError || (error instanceof TypeError && 'code' in error);
+    const known = error instanceof ConfigError || error instanceof CliInputError || error instanceof StartupError || error instanceof RebuildBusy || error instanceof DomainError || error instanceof InputError || error instanceof z.ZodError || (error instanceof TypeError && 'code' in error);
     const message = known && error instanceof Error ? error.message : `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`;
     process.stderr.write(`${JSON.stringify({ error: message, ...(error instanceof InputError ? { issues: error.issues } : {}) })}\n`);
     process.exit(1);

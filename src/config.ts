@@ -97,6 +97,8 @@ const environment = z.object({
   SCHEDULER_ENABLED: flag.default(true),
   PROJECTIONS_ENABLED: flag.default(true),
   BENCH_ENDPOINTS: flag.default(false),
+  // Bearer token GET /metrics asks for; unset, /metrics is open like /ready (keep the port off the internet).
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (e.g. from: openssl rand -base64 24)').optional(),
   AVAILABILITY_CACHE_ENABLED: flag.default(true),
   // Spec 8.1; 0 turns a limit off.
   RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR: positiveInt(0, 1_000_000).default(100),
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     schedulerEnabled: e.SCHEDULER_ENABLED,
     projectionsEnabled: e.PROJECTIONS_ENABLED,
     benchEndpoints: e.BENCH_ENDPOINTS,
+    metricsToken: e.METRICS_TOKEN,
     integrations: integrations.config,
     rateLimits: {
       publicBookingsPerHour: e.RATE_LIMIT_PUBLIC_BOOKINGS_PER_HOUR,

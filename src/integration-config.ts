@@ -25,6 +25,9 @@ const environment = z.object({
   TWILIO_API_BASE_URL: httpUrl.optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
   MAIL_FROM: z.string().trim().min(3).default('PsicoPay <no-reply@psicopay.local>'),
+  NODE_ENV: z.string().optional(),
+  // In production a missing credential is a mistake, not a wish for the local checkout (which confirms without payment).
+  INTEGRATIONS_LOCAL_DRIVERS: z.enum(['true', 'false']).optional(),
 });
 
 export type IntegrationConfig = ReturnType<typeof loadIntegrationConfig>;
@@ -43,6 +46,15 @@ export function loadIntegrationConfig(env: Record<string, string>, port: number)
   pair('GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET go together', e.GOOGLE_OAUTH_CLIENT_ID, e.GOOGLE_OAUTH_CLIENT_SECRET, problems);
   if ([e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_WHATSAPP_NUMBER].some((v) => v !== undefined) && [e.TWILIO_ACCOUNT_SID, e.TWILIO_AUTH_TOKEN, e.TWILIO_WHATSAPP_NUMBER].some((v) => v === undefined)) {
     problems.push('TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_NUMBER go together');
+  }
+  const local = [
+    ['Mercado Pago (MP_ACCESS_TOKEN)', e.MP_ACCESS_TOKEN],
+    ['Google Calendar (GOOGLE_OAUTH_CLIENT_ID)', e.GOOGLE_OAUTH_CLIENT_ID],
+    ['WhatsApp (TWILIO_ACCOUNT_SID)', e.TWILIO_ACCOUNT_SID],
+    ['e-mail (SMTP_URL)', e.SMTP_URL],
+  ].flatMap(([name, credential]) => (credential === undefined ? [name] : []));
+  if (e.NODE_ENV === 'production' && local.length > 0 && e.INTEGRATIONS_LOCAL_DRIVERS !== 'true') {
+    problems.push(`NODE_ENV=production with no credentials for ${local.join(', ')}: their local drivers would run (the local checkout confirms bookings without payment); set the credentials, or INTEGRATIONS_LOCAL_DRIVERS=true to mean it`);
   }
   if (problems.length > 0) return { problems };
   const publicBaseUrl = e.PUBLIC_BASE_URL ?? `http://localhost:${port}`;

@@ -33,6 +33,8 @@ import { AnswerCache } from '../queries/answer-cache.js';
 import type { AvailabilityQueryDeps } from '../queries/availability.js';
 import type { Config } from './config.js';
 import { IntegrationRuntime } from '../integrations/integrations.js';
+import { CountingCache } from '../infra/metrics/counting-cache.js';
+import { Metrics } from '../infra/metrics/metrics.js';
 import type { CalendarBusyLookup } from '../integrations/calendar-busy.js';
 
 /** Everything the entry points wire together; passed down explicitly, never imported as a singleton. */
@@ -52,6 +54,8 @@ export interface Services extends CommandContext {
   readonly reads: ReadAccess;
   /** Mercado Pago, Google Calendar, WhatsApp and e-mail: the reactor, the outbox's dispatcher, the gateways. */
   readonly integrations: IntegrationRuntime;
+  /** Prometheus metrics of this process (GET /metrics). */
+  readonly metrics: Metrics;
   /**
    * Waits (briefly) until this process's projections reflect `position`, so a therapist who just
    * changed something reads it back. Without local projections, or past the wait, it returns anyway.
@@ -86,6 +90,7 @@ export class StartupError extends Error {
 export async function createServices(config: Config, options: ServiceOptions = {}): Promise<Services> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const background = options.background ?? true;
+  const metrics = new Metrics();
   const cleanups: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'error while closing'));
@@ -135,11 +140,12 @@ export async function createServices(config: Config, options: ServiceOptions = {
 
     const clock = options.clock ?? systemClock;
     const therapists = new CommandHandler(store, therapistDecider, therapistEventCodec, {
+      observer: metrics.commandObserver('therapist'),
       snapshots: { store: new PostgresSnapshotStore(db), stateVersion: THERAPIST_STATE_VERSION, every: SNAPSHOT_EVERY, revive: reviveTherapistState },
       onSnapshotError: (error) => logger.warn({ err: error }, 'could not save a stream snapshot'),
       onStaleState: (streamId, cachedRevision) => logger.warn({ streamId, cachedRevision }, 'the event store is behind the cached state of a stream; dropped it and its snapshot, folded from the store'),
     });
-    const patients = new CommandHandler(store, patientDecider, patientEventCodec);
+    const patients = new CommandHandler(store, patientDecider, patientEventCodec, { observer: metrics.commandObserver('patient') });
     if (!config.dataEncryptionKey && config.databaseUrl) {
       // Each process would generate a master key of its own, and none could open another's data keys.
       throw new StartupError('DATA_ENCRYPTION_KEY must be set when DATABASE_URL is: every process on one database needs the same master key (e.g. from: openssl rand -base64 32)');
@@ -166,7 +172,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     });
     const projectionsLocal = background && config.projectionsEnabled;
     const scheduler = background && config.schedulerEnabled
-      ? await (await import('../infra/scheduler/scheduler.js')).Scheduler.create({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }) })
+      ? await (await import('../infra/scheduler/scheduler.js')).Scheduler.create({ postgresUrl: databaseUrl, mongodbUrl: config.mongodbUrl, logger: logger.child({ component: 'scheduler' }), onJobRun: (job, outcome, seconds) => metrics.jobRun(job, outcome, seconds) })
       : undefined;
     if (!config.patientTokenSecret && config.databaseUrl) {
       throw new StartupError('PATIENT_TOKEN_SECRET must be set when DATABASE_URL is: every process must sign and check patient tokens with the same keys (e.g. k1:$(openssl rand -base64 32))');
@@ -209,6 +215,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       },
       config,
       logger,
+      metrics,
       db,
       databaseUrl,
       store,
@@ -230,8 +237,8 @@ export async function createServices(config: Config, options: ServiceOptions = {
       onBackgroundError: (error, what) => logger.warn({ err: error }, what),
       availabilityQuery: {
         pool: reads.publicPool,
-        cache,
-        answers: config.cache.availabilityEnabled ? new AnswerCache() : undefined,
+        cache: new CountingCache(cache, metrics),
+        answers: config.cache.availabilityEnabled ? new AnswerCache(undefined, (hit) => metrics.cacheLookup('answers', hit)) : undefined,
         ttlSeconds: config.cache.availabilityTtlSeconds,
         ...(calendarBusy ? { calendarBusy } : {}),
       },
@@ -242,7 +249,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
       },
       close: closeAll,
     };
-    const integrations = await step('prepare the integrations', () => IntegrationRuntime.create({ settings: config.integrations, commands: services, store, db, logger }));
+    const integrations = await step('prepare the integrations', () => IntegrationRuntime.create({ settings: config.integrations, commands: services, store, db, logger, onCall: (integration, kind, outcome) => metrics.integrationCall(integration, kind, outcome) }));
     if (projectionsLocal) {
       await step('start the projections', () => runner.start());
       cleanups.push(() => runner.stop());

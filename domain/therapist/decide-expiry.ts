@@ -1,6 +1,6 @@
 import { requireRegistered } from './registered.js';
 import type { TherapistEvent } from './therapist-events.js';
-import type { ExpireBooking, ExpireBookingHold } from './therapist-commands.js';
+import type { ArchiveBookingRequest, ExpireBooking, ExpireBookingHold } from './therapist-commands.js';
 import type { BookingInState, TherapistState } from './therapist-state.js';
 
 /** Sent by the hold-expiry job: a no-op when the request moved on in the meantime. */
@@ -34,4 +34,35 @@ export function expiryEvents(booking: BookingInState, now: Date, reason: 'unpaid
   const expiredAt = now.toISOString();
   const expired: TherapistEvent = { type: 'BookingExpired', data: { bookingId: booking.bookingId, expiredAt, reason } };
   return booking.status === 'pending_payment' && !booking.holdReleased ? [{ type: 'BookingHoldExpired', data: { bookingId: booking.bookingId, expiredAt } }, expired] : [expired];
+}
+
+/** How long an expired or cancelled request stays in the therapist's working pipeline (spec 6.2, BR-BK-006). */
+export const CLOSED_REQUEST_RETENTION_MS = 24 * 3_600_000;
+
+/** Sent by the sweep: an expired or cancelled request closed at least 24 h ago is archived, once; anything else is a no-op. */
+export function decideArchiveBookingRequest(command: ArchiveBookingRequest, state: TherapistState): TherapistEvent[] {
+  const booking = requireRegistered(state).bookings[command.bookingId];
+  if (!booking || booking.archived || (booking.status !== 'expired' && booking.status !== 'cancelled') || booking.closedAt === null) return [];
+  if (Date.parse(booking.closedAt) + CLOSED_REQUEST_RETENTION_MS > command.now.getTime()) return [];
+  return [{ type: 'BookingRequestArchived', data: { bookingId: booking.bookingId, archivedAt: command.now.toISOString() } }];
+}
+
+/**
+ * The next instant something is due for a booking in its current status (hold end, expiry, payment
+ * deadline, archiving), or null when nothing ever will be (confirmed, archived): when the deadline
+ * sweep must look at it next.
+ */
+export function nextDeadlineOf(booking: BookingInState): string | null {
+  switch (booking.status) {
+    case 'pending_payment':
+      return booking.holdReleased || Date.parse(booking.expiresAt) < Date.parse(booking.holdExpiresAt) ? booking.expiresAt : booking.holdExpiresAt;
+    case 'payment_processing':
+      // Payments recorded before deadlines existed run until the session starts (as evolve says).
+      return booking.paymentExpiresAt ?? booking.startsAt;
+    case 'expired':
+    case 'cancelled':
+      return booking.archived || booking.closedAt === null ? null : new Date(Date.parse(booking.closedAt) + CLOSED_REQUEST_RETENTION_MS).toISOString();
+    case 'confirmed':
+      return null;
+  }
 }

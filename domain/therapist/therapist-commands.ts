@@ -19,6 +19,7 @@ export type TherapistCommand =
   | CancelBooking
   | ExpireBookingHold
   | ExpireBooking
+  | ArchiveBookingRequest
   | RecordSessionOutcome
   | RevokePatientToken
   | ReissuePatientToken
@@ -136,6 +137,13 @@ export interface ExpireBookingHold {
 /** Sent by the expiry jobs and the sweep: an unpaid request past its expiry, or a payment past its deadline. */
 export interface ExpireBooking {
   readonly type: 'ExpireBooking';
+  readonly bookingId: string;
+  readonly now: Date;
+}
+
+/** Sent by the deadline sweep: a request closed (expired or cancelled) long enough ago leaves the working pipeline (BR-BK-006). */
+export interface ArchiveBookingRequest {
+  readonly type: 'ArchiveBookingRequest';
   readonly bookingId: string;
   readonly now: Date;
 }

@@ -1,7 +1,7 @@
 import { assertNever, type Decider } from '../shared/decider.js';
 import { decideAddAvailabilityException, decideChangeBookingPolicies, decideDefineAvailability, decideRemoveAvailabilityException, decideRemoveAvailabilityRule } from './decide-availability.js';
 import { decideCancelBooking, decideConfirmBooking, decideRequestBooking } from './decide-booking.js';
-import { decideExpireBooking, decideExpireBookingHold } from './decide-expiry.js';
+import { decideArchiveBookingRequest, decideExpireBooking, decideExpireBookingHold } from './decide-expiry.js';
 import { decideReissuePatientToken, decideRevokePatientToken } from './decide-patient-access.js';
 import { decideStartPayment } from './decide-payment.js';
 import { decideRegisterTherapist } from './decide-profile.js';
@@ -39,6 +39,8 @@ function decide(command: TherapistCommand, state: TherapistState): readonly Ther
       return decideExpireBookingHold(command, state);
     case 'ExpireBooking':
       return decideExpireBooking(command, state);
+    case 'ArchiveBookingRequest':
+      return decideArchiveBookingRequest(command, state);
     case 'RecordSessionOutcome':
       return decideRecordSessionOutcome(command, state);
     case 'RevokePatientToken':

@@ -16,6 +16,7 @@ import {
   bookingConfirmed,
   bookingExpired,
   bookingHoldExpired,
+  bookingRequestArchived,
   bookingRequested,
   latePaymentReceived,
   paymentStarted,
@@ -23,6 +24,7 @@ import {
   type BookingConfirmed,
   type BookingExpired,
   type BookingHoldExpired,
+  type BookingRequestArchived,
   type BookingRequested,
   type LatePaymentReceived,
   type PaymentStarted,
@@ -87,6 +89,7 @@ export type TherapistEvent =
   | BookingCancelled
   | BookingExpired
   | LatePaymentReceived
+  | BookingRequestArchived
   | SessionCompleted
   | SessionMarkedNoShow
   | SessionCancelled
@@ -121,6 +124,7 @@ export const therapistEventDefinitions = [
   bookingCancelled,
   bookingExpired,
   latePaymentReceived,
+  bookingRequestArchived,
   sessionCompleted,
   sessionMarkedNoShow,
   sessionCancelled,

@@ -63,6 +63,9 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
         contact: d.contact,
         patientTokenHash: d.patientTokenHash,
         sessionId: null,
+        paymentMethod: d.paymentMethod,
+        closedAt: null,
+        archived: false,
       };
       return { ...s, bookings: { ...s.bookings, [d.bookingId]: booking } };
     }
@@ -71,11 +74,13 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
     case 'PaymentStarted':
       return updateBooking(s, event.data.bookingId, (b) => ({ ...b, status: 'payment_processing', paymentExpiresAt: event.data.paymentExpiresAt ?? b.startsAt }));
     case 'BookingConfirmed':
-      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, status: 'confirmed', sessionId: event.data.sessionId }));
+      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, status: 'confirmed', sessionId: event.data.sessionId, closedAt: event.data.confirmedAt }));
     case 'BookingCancelled':
-      return setBookingStatus(s, event.data.bookingId, 'cancelled');
+      return closeBooking(s, event.data.bookingId, 'cancelled', event.data.cancelledAt);
     case 'BookingExpired':
-      return setBookingStatus(s, event.data.bookingId, 'expired');
+      return closeBooking(s, event.data.bookingId, 'expired', event.data.expiredAt);
+    case 'BookingRequestArchived':
+      return updateBooking(s, event.data.bookingId, (b) => ({ ...b, archived: true }));
     case 'LatePaymentReceived':
       // History for the therapist and the payments integration; no invariant depends on it.
       return s;
@@ -128,7 +133,7 @@ function applyToRegistered(s: RegisteredTherapist, event: Exclude<TherapistEvent
 /** The instant an event carries, if any: what moves the stream's own clock forward. */
 function instantOf(event: TherapistEvent): number | null {
   const d: Record<string, unknown> = event.data;
-  for (const key of ['requestedAt', 'confirmedAt', 'cancelledAt', 'expiredAt', 'startedAt', 'receivedAt', 'at', 'configuredAt', 'modifiedAt', 'pausedAt', 'resumedAt', 'stoppedAt', 'completedAt', 'skippedAt', 'rescheduledAt', 'dueAt', 'readAt']) {
+  for (const key of ['requestedAt', 'confirmedAt', 'cancelledAt', 'expiredAt', 'archivedAt', 'startedAt', 'receivedAt', 'at', 'configuredAt', 'modifiedAt', 'pausedAt', 'resumedAt', 'stoppedAt', 'completedAt', 'skippedAt', 'rescheduledAt', 'dueAt', 'readAt']) {
     const value = d[key];
     if (typeof value === 'string') return Date.parse(value);
   }
@@ -149,7 +154,8 @@ function prune(s: RegisteredTherapist): RegisteredTherapist {
   const now = s.latestMs;
   return {
     ...s,
-    bookings: filterRecord(s.bookings, (b) => !(CLOSED.has(b.status) && Date.parse(b.endsAt) + CLOSED_BOOKING_RETENTION_MS < now)),
+    // An expired or cancelled request stays until it is archived: only then is nothing left to decide about it.
+    bookings: filterRecord(s.bookings, (b) => !(CLOSED.has(b.status) && (b.status === 'confirmed' || b.archived) && Date.parse(b.endsAt) + CLOSED_BOOKING_RETENTION_MS < now)),
     // An unpaid session stays until it is paid or cancelled: its payment may still be recorded.
     sessions: filterRecord(s.sessions, (x) => Date.parse(x.endsAt) + SESSION_RETENTION_MS >= now || (x.paymentStatus === 'pending' && x.status !== 'cancelled')),
     exceptions: filterRecord(s.exceptions, (e) => Date.parse(`${e.date}T00:00:00Z`) + EXCEPTION_RETENTION_MS >= now),
@@ -161,8 +167,8 @@ function updateBooking(s: RegisteredTherapist, id: string, change: (b: BookingIn
   return booking ? { ...s, bookings: { ...s.bookings, [id]: change(booking) } } : s;
 }
 
-function setBookingStatus(s: RegisteredTherapist, id: string, status: BookingStatus): RegisteredTherapist {
-  return updateBooking(s, id, (b) => ({ ...b, status }));
+function closeBooking(s: RegisteredTherapist, id: string, status: 'cancelled' | 'expired', at: string): RegisteredTherapist {
+  return updateBooking(s, id, (b) => ({ ...b, status, closedAt: at }));
 }
 
 function setSessionStatus(s: RegisteredTherapist, id: string, status: SessionStatus): RegisteredTherapist {

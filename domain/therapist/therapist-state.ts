@@ -51,6 +51,12 @@ export interface BookingInState {
   /** null once the therapist revoked the patient's link (until a new one is issued). */
   readonly patientTokenHash: string | null;
   readonly sessionId: string | null;
+  /** How the patient pays (the patient's own status page shows it, also while the read model is behind). */
+  readonly paymentMethod: 'mercadopago' | 'bank_transfer';
+  /** When it was confirmed, cancelled or expired (null while open). */
+  readonly closedAt: string | null;
+  /** Set once an expired or cancelled request was archived (BookingRequestArchived): out of the working pipeline. */
+  readonly archived: boolean;
 }
 
 export type SessionStatus = 'scheduled' | 'completed' | 'no_show' | 'cancelled';
@@ -92,7 +98,7 @@ export const initialTherapistState: TherapistState = { status: 'unregistered' };
  * Names the shape of TherapistState for snapshots: bump it whenever evolve or the state changes,
  * so snapshots of the old shape are ignored and streams are folded anew.
  */
-export const THERAPIST_STATE_VERSION = 'therapist-state-4';
+export const THERAPIST_STATE_VERSION = 'therapist-state-5';
 
 /** A state read back from a snapshot written with THERAPIST_STATE_VERSION (plain JSON, so only checked lightly). */
 export function reviveTherapistState(json: unknown): TherapistState {

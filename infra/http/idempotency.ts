@@ -11,7 +11,7 @@ export interface StoredAnswer {
   readonly problem?: boolean;
 }
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+export const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 /** A claim whose request never finished (the process died) is taken over by a retry after this long. */
 const STALE_CLAIM = '30 seconds';
 /** A key is remembered this long; a retry after that is a new request. */

@@ -35,31 +35,46 @@ export async function isolateReadModels(db: Knex): Promise<void> {
   await db.raw(`GRANT SELECT (name, position_commit, position_prepare) ON projections.checkpoints TO ${api}, ${publicRole}`);
   await db.raw(`GRANT EXECUTE ON FUNCTION read.current_tenant() TO ${api}, ${publicRole}, ${analyst}`);
 
-  const tables = await db.raw<{ rows: { name: string; columns: string[] }[] }>(`
-    SELECT c.relname AS name, array_agg(a.attname::text) AS columns
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-    WHERE n.nspname = 'read' AND c.relkind IN ('r', 'p') GROUP BY c.relname ORDER BY c.relname`);
-  for (const { name, columns } of tables.rows) {
-    const tenantColumn = TENANT_COLUMN[name] ?? 'therapist_id';
-    if (!columns.includes(tenantColumn)) throw new Error(`read.${name} has no ${tenantColumn} column: every read model belongs to a therapist (see read-model-isolation.ts)`);
-    const table = `read.${name}`;
-    await db.raw(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
-    await db.raw(`GRANT SELECT ON ${table} TO ${api}, ${analyst}`);
-    await db.raw(`DROP POLICY IF EXISTS tenant_rows ON ${table}`);
-    await db.raw(`CREATE POLICY tenant_rows ON ${table} FOR SELECT TO ${api} USING (${tenantColumn} = read.current_tenant())`);
-    await db.raw(`DROP POLICY IF EXISTS analyst_rows ON ${table}`);
-    await db.raw(`CREATE POLICY analyst_rows ON ${table} FOR SELECT TO ${analyst} USING (true)`);
-    await db.raw(`DROP POLICY IF EXISTS public_rows ON ${table}`);
-    await db.raw(`REVOKE ALL ON ${table} FROM ${publicRole}`);
-    const publicColumns = PUBLIC_COLUMNS[name];
-    if (publicColumns) {
-      await db.raw(`GRANT SELECT (${publicColumns.join(', ')}) ON ${table} TO ${publicRole}`);
-      await db.raw(`CREATE POLICY public_rows ON ${table} FOR SELECT TO ${publicRole} USING (${PUBLIC_ROWS[name] ?? 'true'})`);
-    }
-  }
+  const tables = await db.raw<{ rows: { name: string }[] }>(`
+    SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'read' AND c.relkind IN ('r', 'p') ORDER BY c.relname`);
+  for (const { name } of tables.rows) await isolateReadModel(db, 'read', name);
   // Views run as their caller (security_invoker), so the rows they show are the caller's own.
   const views = await db.raw<{ rows: { name: string }[] }>(`SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'read' AND c.relkind = 'v' AND 'security_invoker=true' = ANY (coalesce(c.reloptions, '{}'))`);
   for (const { name } of views.rows) await db.raw(`GRANT SELECT ON read.${name} TO ${api}, ${analyst}`);
+}
+
+/**
+ * The policies and grants of one read-model table, `name` as it is known in `read`, wherever it is
+ * now: a blue/green rebuild gives its fresh copy (still in its staging schema, which none of these
+ * roles may use) the same ones before switching it in, since policies and grants belong to the table,
+ * not to its name.
+ */
+export async function isolateReadModel(db: Knex, schema: string, name: string): Promise<void> {
+  const { api, analyst, public: publicRole } = await rolesOf(db);
+  const columns = await db.raw<{ rows: { name: string }[] }>(
+    `SELECT a.attname AS name FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped`,
+    [`${quoteIdentifier(schema)}.${quoteIdentifier(name)}`],
+  );
+  const tenantColumn = TENANT_COLUMN[name] ?? 'therapist_id';
+  if (!columns.rows.some((c) => c.name === tenantColumn)) throw new Error(`read.${name} has no ${tenantColumn} column: every read model belongs to a therapist (see read-model-isolation.ts)`);
+  const table = `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
+  await db.raw(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`);
+  await db.raw(`GRANT SELECT ON ${table} TO ${api}, ${analyst}`);
+  await db.raw(`DROP POLICY IF EXISTS tenant_rows ON ${table}`);
+  await db.raw(`CREATE POLICY tenant_rows ON ${table} FOR SELECT TO ${api} USING (${tenantColumn} = read.current_tenant())`);
+  await db.raw(`DROP POLICY IF EXISTS analyst_rows ON ${table}`);
+  await db.raw(`CREATE POLICY analyst_rows ON ${table} FOR SELECT TO ${analyst} USING (true)`);
+  await db.raw(`DROP POLICY IF EXISTS public_rows ON ${table}`);
+  await db.raw(`REVOKE ALL ON ${table} FROM ${publicRole}`);
+  const publicColumns = PUBLIC_COLUMNS[name];
+  if (publicColumns) {
+    await db.raw(`GRANT SELECT (${publicColumns.join(', ')}) ON ${table} TO ${publicRole}`);
+    await db.raw(`CREATE POLICY public_rows ON ${table} FOR SELECT TO ${publicRole} USING (${PUBLIC_ROWS[name] ?? 'true'})`);
+  }
+}
+
+function quoteIdentifier(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
 }

@@ -10,6 +10,8 @@ export interface SchedulerOptions {
   readonly name?: string;
   /** How often Agenda polls for due jobs; LISTEN/NOTIFY makes most pickups immediate anyway. */
   readonly processEvery?: string | number;
+  /** Told of every job run's outcome and duration (the metrics). */
+  readonly onJobRun?: (job: string, outcome: 'succeeded' | 'failed', seconds: number) => void;
 }
 
 export type JobHandler<Data> = (data: Data, job: Job<Data>) => Promise<void>;
@@ -24,6 +26,7 @@ export class Scheduler {
   private started = false;
   private lastHeartbeat: Date | undefined;
   private readonly startTasks: (() => Promise<void>)[] = [];
+  private readonly onJobRun: SchedulerOptions['onJobRun'];
 
   /** Picks the backend: PostgreSQL, or MongoDB (loaded only then: its driver is ~25 MB) when MONGODB_URL is set. */
   static async create(options: SchedulerOptions): Promise<Scheduler> {
@@ -43,6 +46,7 @@ export class Scheduler {
     private readonly pool: pg.Pool | undefined,
   ) {
     this.backend = pool ? 'postgres' : 'mongodb';
+    this.onJobRun = options.onJobRun;
     this.agenda = new Agenda({ backend, name: options.name ?? `psicopay-${process.pid}`, processEvery: options.processEvery ?? '2 seconds', defaultLockLifetime: 60_000 });
     this.agenda.on('error', (error: Error) => options.logger.error({ err: error }, 'scheduler error'));
     // The LISTEN connection reconnects by itself; an unheard 'error' event would end the process.
@@ -57,7 +61,20 @@ export class Scheduler {
   }
 
   define<Data>(name: string, handler: JobHandler<Data>, options: { concurrency?: number } = {}): void {
-    this.agenda.define<Data>(name, (job) => handler(job.attrs.data, job), options.concurrency ? { concurrency: options.concurrency } : {});
+    const observe = this.onJobRun;
+    const run: JobHandler<Data> = observe
+      ? async (data, job) => {
+          const started = performance.now();
+          try {
+            await handler(data, job);
+            observe(name, 'succeeded', (performance.now() - started) / 1000);
+          } catch (error) {
+            observe(name, 'failed', (performance.now() - started) / 1000);
+            throw error;
+          }
+        }
+      : handler;
+    this.agenda.define<Data>(name, (job) => run(job.attrs.data, job), options.concurrency ? { concurrency: options.concurrency } : {});
   }
 
   /** Work to do once Agenda runs, e.g. registering recurring jobs; feature modules add theirs before start. */

@@ -1,9 +1,13 @@
+import compression from 'compression';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { notFoundRoute, problemMiddleware } from '../../infra/http/problem.js';
 import { requestContext } from '../../infra/http/request-context.js';
+import { httpMetrics } from '../../infra/metrics/http-metrics.js';
+import { metricsRoutes } from './metrics-routes.js';
 import type { Services } from '../services.js';
+import { apiDocsRoutes } from './api-docs-routes.js';
 import { availabilityRoutes } from './availability-routes.js';
 import { benchRoutes } from './bench-routes.js';
 import { operationsRoutes } from './operations-routes.js';
@@ -21,6 +25,8 @@ import { devCheckoutRoutes } from './dev-checkout-routes.js';
 import { devGoogleRoutes } from './dev-google-routes.js';
 import { LocalPaymentGateway } from '../../infra/integrations/local/local-payments.js';
 
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
+
 /** The HTTP face of the service: one express app, every error through problem+json. */
 export function createHttpApp(services: Services): Express {
   const app = express();
@@ -28,6 +34,9 @@ export function createHttpApp(services: Services): Express {
   // Behind a load balancer, TRUST_PROXY names it: otherwise every client would share one rate-limit bucket.
   app.set('trust proxy', services.config.trustProxy);
   app.use(requestContext(services.logger));
+  app.use(httpMetrics(services.metrics));
+  // Spec 8.2: gzip where the client accepts it; below ~1 kB (an MTU) the header and CPU cost more than they save.
+  app.use(compression({ threshold: COMPRESSION_THRESHOLD_BYTES }));
   // An API of JSON only: no page of ours is ever framed, sniffed or allowed to load anything.
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
   // Browsers of the public portal and the dashboard (CORS_ORIGINS) may call it; any other origin's may not.
@@ -43,6 +52,8 @@ export function createHttpApp(services: Services): Express {
   // Strict: a body must be a JSON object or array; 100 kB is ten times the largest command.
   app.use(express.json({ limit: '100kb', strict: true }));
   app.use(operationsRoutes(services));
+  app.use(apiDocsRoutes());
+  app.use(metricsRoutes(services));
   app.use(publicTherapistRoutes(services));
   app.use(publicAvailabilityRoutes(services));
   app.use(availabilityRoutes(services));

@@ -13,13 +13,13 @@ import { therapistCaller } from './caller.js';
 import { rateLimits } from './rate-limits.js';
 import { cleanText, idParam } from './text.js';
 
-const rulesBody = z.strictObject({
+export const rulesBody = z.strictObject({
   rules: z
     .array(z.strictObject({ dayOfWeek: z.number(), startTime: z.string(), endTime: z.string() }))
     .max(70, 'At most 70 blocks a week'),
 });
 
-const exceptionBody = z.strictObject({
+export const exceptionBody = z.strictObject({
   date: z.string(),
   allDay: z.boolean().optional(),
   startTime: z.string().nullable().optional(),
@@ -28,7 +28,7 @@ const exceptionBody = z.strictObject({
   reason: cleanText(255).nullable().optional(),
 });
 
-const settingsBody = z.strictObject({
+export const settingsBody = z.strictObject({
   sessionDurationMinutes: z.number().optional(),
   bufferBeforeMinutes: z.number().optional(),
   bufferAfterMinutes: z.number().optional(),
@@ -38,7 +38,7 @@ const settingsBody = z.strictObject({
   slotStepMinutes: z.number().nullable().optional(),
 });
 
-const idParams = z.object({ id: idParam });
+export const idParams = z.object({ id: idParam });
 
 /** Availability management for the authenticated therapist (spec Appendix D). */
 export function availabilityRoutes(services: Services): Router {

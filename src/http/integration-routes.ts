@@ -14,7 +14,7 @@ import { rateLimits } from './rate-limits.js';
 /** A consent started this long ago is refused at the callback. */
 const STATE_TTL_MS = 15 * 60_000;
 
-const callbackQuery = z.object({
+export const callbackQuery = z.object({
   code: z.string().min(1).max(2048).optional(),
   state: z.string().min(1).max(512),
   error: z.string().max(200).optional(),

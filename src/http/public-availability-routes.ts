@@ -13,7 +13,7 @@ export const MAX_AVAILABILITY_RANGE_DAYS = 62;
 
 const slug = z.string().regex(SLUG_PATTERN, 'Must be a lower-case slug');
 
-const availabilityQuery = z
+export const availabilityQuery = z
   .object({
     therapistId: uuidParam('Must be a therapist id (UUID)').optional(),
     slug: slug.optional(),

@@ -1,7 +1,8 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { authorizePatient, cancelBooking, requestBooking, type BookingRequestAnswer } from '../../commands/booking.js';
-import { Conflict, Forbidden, Unauthorized } from '../../domain/shared/domain-error.js';
+import { patientBookingStatus, therapistOfBooking } from '../../commands/booking-directory.js';
+import { Conflict, Forbidden, NotFound, Unauthorized } from '../../domain/shared/domain-error.js';
 import { requireRegistered } from '../../domain/therapist/registered.js';
 import { therapistStream } from '../../domain/therapist/streams.js';
 import { keys } from '../../integrations/dispatch-plan.js';
@@ -16,10 +17,10 @@ import { callerOf } from './caller.js';
 import { rateLimits } from './rate-limits.js';
 import { cleanText, uuidParam } from './text.js';
 
-const bookingParams = z.object({ id: uuidParam('Must be a booking id (UUID)') });
-const patientCancelBody = z.strictObject({ token: z.string().min(1, 'The token handed out with the booking is required').max(200), reason: cleanText(500).nullable().default(null) });
+export const bookingParams = z.object({ id: uuidParam('Must be a booking id (UUID)') });
+export const patientCancelBody = z.strictObject({ token: z.string().min(1, 'The token handed out with the booking is required').max(200), reason: cleanText(500).nullable().default(null) });
 
-const tokenQuery = z.object({ token: z.string().min(1).max(200).optional() });
+export const tokenQuery = z.object({ token: z.string().min(1).max(200).optional() });
 
 function patientTokenOf(req: Request): string {
   const bearer = /^Bearer\s+(pt_\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
@@ -78,17 +79,24 @@ export function publicBookingRoutes(services: Services): Router {
     res.status(answer.status).location(`/api/public/bookings/${stored.id}`).json({ ...stored, patientToken: services.patientTokens.tokenFor(stored.id, tokenKeyId) });
   });
 
-  const status = async (id: string) => publicBookingStatus(services.reads.public, id);
+  // The booking's calendar comes from the write side's directory, and its status from the calendar when
+  // the read model disagrees: a failed or rebuilding projection never turns a patient's booking into a 404.
+  const therapistOf = async (id: string) => {
+    const therapistId = await therapistOfBooking(services.db, id);
+    if (!therapistId) throw new NotFound('booking', id);
+    return therapistId;
+  };
+  const status = async (therapistId: string, id: string) => patientBookingStatus(services, therapistId, id, () => publicBookingStatus(services.reads.public, id));
   // The booking's own patient only: its id and the token handed out with it (?token= in a link, or a bearer header).
   const ownStatus: RequestHandler = async (req, res) => {
     const { id } = parseQuery(bookingParams, req.params);
     const token = patientTokenOf(req);
     // A token not made for this id is refused before anything about the id is said (not even whether it exists).
     if (services.patientTokens.check(id, token) === 'invalid') throw new Forbidden(PATIENT_TOKEN_MISMATCH);
-    const booking = await status(id);
-    await authorizePatient(services, booking.therapist.id, id, token);
+    const therapistId = await therapistOf(id);
+    await authorizePatient(services, therapistId, id, token);
     res.setHeader('Cache-Control', 'no-store');
-    res.json(booking);
+    res.json(await status(therapistId, id));
   };
   router.get('/api/public/bookings/:id', limits.publicAvailability, ownStatus);
   // The spec's Appendix D spells this path in the singular.
@@ -99,15 +107,19 @@ export function publicBookingRoutes(services: Services): Router {
     const { id } = parseQuery(bookingParams, req.params);
     const token = patientTokenOf(req);
     if (services.patientTokens.check(id, token) === 'invalid') throw new Forbidden(PATIENT_TOKEN_MISMATCH);
-    const booking = await status(id);
-    await authorizePatient(services, booking.therapist.id, id, token);
+    const therapistId = await therapistOf(id);
+    await authorizePatient(services, therapistId, id, token);
+    const booking = await status(therapistId, id);
     if (booking.status !== 'confirmed') throw new Conflict('booking_not_confirmed', 'Only a confirmed booking can be added to a calendar', { status: booking.status });
     const therapist = requireRegistered((await services.therapists.load(therapistStream(booking.therapist.id))).state);
+    // The session as the calendar has it now (it may have moved, or been cancelled by the therapist).
+    const session = booking.sessionId ? therapist.sessions[booking.sessionId] : undefined;
+    if (!session || session.status !== 'scheduled') throw new Conflict('session_not_scheduled', 'The session of this booking is cancelled or over', { status: session?.status ?? 'over' });
     const ics = calendarFileFor({
       uid: `${id}@psicopay`,
       dtstamp: services.clock.now(),
-      startsAt: new Date(booking.startsAt),
-      endsAt: new Date(booking.endsAt),
+      startsAt: new Date(session.startsAt),
+      endsAt: new Date(session.endsAt),
       timeZone: therapist.policies.timezone,
       summary: `Sesión con ${booking.therapist.name}`,
       description: booking.meetLink ? `Google Meet: ${booking.meetLink}` : 'Sesión de psicoterapia',
@@ -121,10 +133,10 @@ export function publicBookingRoutes(services: Services): Router {
   router.post('/api/public/bookings/:id/cancel', limits.publicBookings, async (req, res) => {
     const { id } = parseQuery(bookingParams, req.params);
     const body = parseBody(patientCancelBody, req);
-    const { therapist } = await status(id);
-    const { position } = await cancelBooking(services, therapist.id, id, { kind: 'patient', token: body.token }, body.reason, callerOf(res, { kind: 'patient', bookingId: id }));
+    const therapistId = await therapistOf(id);
+    const { position } = await cancelBooking(services, therapistId, id, { kind: 'patient', token: body.token }, body.reason, callerOf(res, { kind: 'patient', bookingId: id }));
     await services.settle(position);
-    res.json(await status(id));
+    res.json(await status(therapistId, id));
   });
 
   return router;

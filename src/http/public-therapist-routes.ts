@@ -5,7 +5,7 @@ import { publicTherapistProfile } from '../../queries/therapist-profile.js';
 import type { Services } from '../services.js';
 import { SLUG_PATTERN } from '../therapist-input.js';
 
-const slugParams = z.object({ slug: z.string().regex(SLUG_PATTERN, 'must be a lower-case slug') });
+export const slugParams = z.object({ slug: z.string().regex(SLUG_PATTERN, 'must be a lower-case slug') });
 
 export function publicTherapistRoutes(services: Services): Router {
   const router = Router();

@@ -13,18 +13,18 @@ import { recordSessionPayment, scheduleManualSession } from '../../commands/recu
 import { rateLimits } from './rate-limits.js';
 import { cleanText, localDateParam, uuidParam } from './text.js';
 
-const idParams = z.object({ id: uuidParam('Must be an id (UUID)') });
+export const idParams = z.object({ id: uuidParam('Must be an id (UUID)') });
 const realDate = localDateParam.refine((v) => parseLocalDate(v) !== null, 'Not a real calendar date');
-const listQuery = z.object({
+export const listQuery = z.object({
   status: z.enum(['pending_payment', 'payment_processing', 'confirmed', 'cancelled', 'expired']).optional(),
   from: realDate.optional(),
   to: realDate.optional(),
   page: z.coerce.number().int().min(1).default(1),
   pageSize: z.coerce.number().int().min(1).max(200).default(50),
 });
-const sessionsQuery = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).refine((q) => Date.parse(q.to) > Date.parse(q.from), { path: ['to'], message: 'Must be after from' });
-const reasonBody = z.strictObject({ reason: cleanText(500).nullable().default(null) });
-const paymentBody = z.strictObject({ reference: cleanText(200).nullable().default(null) });
+export const sessionsQuery = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).refine((q) => Date.parse(q.to) > Date.parse(q.from), { path: ['to'], message: 'Must be after from' });
+export const reasonBody = z.strictObject({ reason: cleanText(500).nullable().default(null) });
+export const paymentBody = z.strictObject({ reference: cleanText(200).nullable().default(null) });
 
 /** The therapist's booking pipeline and agenda (spec Appendix D, "Bookings (Therapist View)"). */
 export function therapistBookingRoutes(services: Services): Router {

@@ -8,7 +8,7 @@ import { therapistCaller } from './caller.js';
 import { rateLimits } from './rate-limits.js';
 import { cleanText, uuidParam } from './text.js';
 
-const idParams = z.object({ id: uuidParam('Must be a token id (UUID)') });
+export const idParams = z.object({ id: uuidParam('Must be a token id (UUID)') });
 const expiry = (now: () => Date) =>
   z.iso
     .datetime({ offset: true, message: 'Must be an ISO-8601 instant' })
@@ -16,14 +16,21 @@ const expiry = (now: () => Date) =>
     .transform((value) => new Date(value))
     .nullable();
 
+/** The bodies of token commands; an expiry must lie after `now`. */
+export function tokenBodies(now: () => Date) {
+  return {
+    createBody: z.strictObject({ label: cleanText(100).pipe(z.string({ message: 'A label is required' })), expiresAt: expiry(now).default(null) }),
+    // Absent: the rotated token keeps the old one's expiry.
+    rotateBody: z.strictObject({ expiresAt: expiry(now).optional() }),
+  };
+}
+
 /** The therapist's own API tokens: list, create, revoke, rotate (only a token's hash is kept). */
 export function tokenRoutes(services: Services): Router {
   const router = Router();
   router.use('/api/tokens', requireTherapist(services.db, services.clock), rateLimits(services).therapist);
   const now = () => services.clock.now();
-  const createBody = z.strictObject({ label: cleanText(100).pipe(z.string({ message: 'A label is required' })), expiresAt: expiry(now).default(null) });
-  // Absent: the rotated token keeps the old one's expiry.
-  const rotateBody = z.strictObject({ expiresAt: expiry(now).optional() });
+  const { createBody, rotateBody } = tokenBodies(now);
 
   router.get('/api/tokens', async (_req, res) => {
     const { therapistId } = therapistCaller(res);

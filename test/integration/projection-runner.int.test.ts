@@ -6,7 +6,7 @@ import { ExpectedRevision, type EventStore, type RecordedEvent } from '../../inf
 import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
 import { createKnex, migrateToLatest, type Knex } from '../../infra/postgres/knex.js';
 import { readCheckpoint } from '../../projections/checkpoint-store.js';
-import type { Projection } from '../../projections/projection.js';
+import { LIVE_TABLES, type Projection } from '../../projections/projection.js';
 import { ProjectionRunner } from '../../projections/projection-runner.js';
 import { createTestDatabase } from '../support/database.js';
 import { newestCommittedPosition } from '../support/log-position.js';
@@ -20,11 +20,11 @@ function tallyProjection(options: { poisoned: () => boolean }): Projection {
     name: 'tally',
     handles: ['Ticked', 'Poison'],
     tables: ['public.tally'],
-    async apply(trx, events) {
+    async apply(trx, events, target = LIVE_TABLES) {
       for (const { event, streamId } of events) {
         if (event.type === 'Poison' && options.poisoned()) throw new Error('cannot digest Poison');
         if (event.type !== 'Ticked') continue;
-        await trx.raw('INSERT INTO public.tally (stream_id, ticks) VALUES (?, 1) ON CONFLICT (stream_id) DO UPDATE SET ticks = tally.ticks + 1', [streamId]);
+        await trx.raw(`INSERT INTO ${target('public.tally')} AS tally (stream_id, ticks) VALUES (?, 1) ON CONFLICT (stream_id) DO UPDATE SET ticks = tally.ticks + 1`, [streamId]);
       }
     },
   };
@@ -118,7 +118,7 @@ describe('Projection runner', () => {
     expect(await db('public.tally').orderBy('stream_id')).toEqual(before);
     await runner.stop();
   });
-  it('rebuilds while another process runs the same projection: the other follows the reset, nothing is lost or doubled', async () => {
+  it('rebuilds while another process runs the same projection: the other follows the switch, nothing is lost or doubled', async () => {
     const stream = `tick-${randomUUID()}`;
     await store.append(stream, tick(300), ExpectedRevision.noStream);
     const projection = () => tallyProjection({ poisoned: () => false });

@@ -8,7 +8,7 @@ import type { Express } from 'express';
  *   patient    anyone holding a booking's patient token (the body, ?token= or a bearer header)
  *   therapist  a therapist's bearer token; only their own resources
  *   auditor    an auditor's bearer token; read-only event history
- *   ops        liveness and readiness probes (load balancers call them unauthenticated)
+ *   ops        liveness and readiness probes (load balancers call them unauthenticated); metrics (METRICS_TOKEN when set)
  *   signed     providers' callbacks: a webhook signature (Mercado Pago, Twilio) or a signed OAuth state (Google)
  *   dev        the local drivers' stand-in pages (checkout, consent); mounted only without credentials
  */
@@ -67,6 +67,10 @@ const profile = () => ({ name: 'Ana Gómez', email: 'ana.gomez@example.com', pho
 export const ROUTES: readonly RouteEntry[] = [
   route('GET', '/health', 'ops'),
   route('GET', '/ready', 'ops'),
+  route('GET', '/metrics', 'ops'),
+  route('GET', '/api/openapi.json', 'public'),
+  route('GET', '/api/docs', 'public'),
+  { method: 'GET', path: '/api/docs/:asset', access: 'public', url: () => '/api/docs/docs.js' },
   route('GET', '/api/public/therapists/:slug', 'public'),
   route('GET', '/api/public/availability', 'public', { query: (r) => `therapistId=${r.therapistId}` }),
   route('POST', '/api/public/bookings', 'public', {
@@ -134,6 +138,8 @@ export const ROUTES: readonly RouteEntry[] = [
   route('GET', '/dev/google/consent', 'dev'),
   route('GET', '/api/audit/events', 'auditor'),
   route('GET', '/api/audit/therapists/:therapistId/events', 'auditor'),
+  // An instant after everything the suite records: the calendar as the log stands.
+  route('GET', '/api/audit/therapists/:therapistId/calendar', 'auditor', { query: () => 'asOf=2099-01-01T00:00:00Z' }),
   route('GET', '/api/audit/streams/:streamId', 'auditor'),
 ];
 

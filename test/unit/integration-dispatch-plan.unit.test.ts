@@ -47,7 +47,7 @@ describe('What each event asks of the integrations', () => {
   it('a moved session: its event is patched (one call per new time) and its reminders move with it', () => {
     const moved = '2027-03-09T13:00:00.000Z';
     expect(planFor(T, { type: 'SessionRescheduled', data: { sessionId: S, startsAt: moved, endsAt: moved, durationMinutes: 50, price: 1, rescheduledAt: STARTS } })).toEqual([
-      { op: 'insert', dispatch: expect.objectContaining({ key: keys.calendarPatch(S, moved), kind: 'google.patch' }) as unknown },
+      { op: 'insert', dispatch: expect.objectContaining({ key: keys.calendarPatch(S, STARTS), kind: 'google.patch' }) as unknown },
       { op: 'reschedule', key: keys.message('whatsapp', 'meet_link', S), dueAt: new Date(Date.parse(moved) - MEET_LINK_LEAD_MS) },
       { op: 'reschedule', key: keys.message('whatsapp', 'payment_reminder', S), dueAt: new Date(Date.parse(moved) - SINGLE_REMINDER_LEAD_MS) },
     ]);

@@ -97,3 +97,10 @@ export const latePaymentReceived = defineEvent(
   z.object({ bookingId: id, method: paymentMethod, reference: z.string().nullable(), bookingStatus: z.enum(['expired', 'cancelled']), receivedAt: instant }),
 );
 export type LatePaymentReceived = EventOf<typeof latePaymentReceived>;
+
+/**
+ * An expired or cancelled request leaves the therapist's working pipeline 24 h after it closed
+ * (spec 6.2, BR-BK-006): recorded so the read model drops it the same way on every rebuild.
+ */
+export const bookingRequestArchived = defineEvent('BookingRequestArchived', z.object({ bookingId: id, archivedAt: instant }));
+export type BookingRequestArchived = EventOf<typeof bookingRequestArchived>;

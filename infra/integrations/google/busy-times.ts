@@ -1,3 +1,4 @@
+import { isSessionEventId } from './calendar-event-id.js';
 import { DateTime } from 'luxon';
 import type { CalendarBusy } from '../../../integrations/ports.js';
 
@@ -57,7 +58,8 @@ export function busyTimes(events: readonly BusyEventSource[], options: BusyTimes
 
 function blocks(event: BusyEventSource, options: BusyTimesOptions): boolean {
   if (event.status === 'cancelled' || event.transparency === 'transparent') return false;
-  if (event.id && options.ownEventIds.has(event.id)) return false;
+  // Ours: the session is busy time already; a stale copy (a move or delete not synced yet) must not block twice.
+  if (event.id && (options.ownEventIds.has(event.id) || isSessionEventId(event.id))) return false;
   if (event.recurringEventId && options.ownEventIds.has(event.recurringEventId)) return false;
   if (options.ignoreDeclined ?? true) {
     const self = event.attendees?.find((attendee) => attendee.self === true);

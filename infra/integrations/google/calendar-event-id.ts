@@ -13,3 +13,8 @@ export function calendarEventIdOf(sessionId: string): string {
   const hex = UUID.test(sessionId) ? sessionId.replaceAll('-', '').toLowerCase() : createHash('sha256').update(sessionId).digest('hex');
   return `ps${hex}`;
 }
+
+/** Ours by construction (a session's event): already busy as the session, whichever session it was. */
+export function isSessionEventId(eventId: string): boolean {
+  return /^ps(?:[0-9a-f]{32}|[0-9a-f]{64})$/.test(eventId);
+}

@@ -78,9 +78,13 @@ export class GoogleCalendarGateway implements CalendarGateway {
       );
       return outcomeOf(data);
     } catch (error) {
-      // Our id exists: an earlier attempt made the event and its answer was lost. Answer that event.
+      // Our id exists: an earlier attempt made the event and its answer was lost. The session may have
+      // moved since (or the event been deleted), so the event is brought to what is asked now.
       if (!(error instanceof PermanentIntegrationFailure) || error.status !== 409) throw error;
-      const { data } = await this.call(grant, 'events.get', (auth) => this.calendar.events.get({ auth, calendarId: grant.calendarId, eventId: event.eventId }));
+      const { id: _id, conferenceData: _conference, ...fields } = requestBody;
+      const { data } = await this.call(grant, 'events.patch', (auth) =>
+        this.calendar.events.patch({ auth, calendarId: grant.calendarId, eventId: event.eventId, conferenceDataVersion: 1, sendUpdates: 'none', requestBody: { ...fields, status: 'confirmed' } }),
+      );
       return outcomeOf(data);
     }
   }

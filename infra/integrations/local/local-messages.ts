@@ -26,8 +26,8 @@ interface LocalMessageRow {
 export function maskPhone(e164: string): string {
   const digits = e164.replace(/\D/g, '');
   if (digits.length < 8) return '+****';
-  const keep = Math.min(5, digits.length - 7);
-  return `+${digits.slice(0, keep)}****${digits.slice(-4)}`;
+  // The country code and the last two digits: enough to tell two recipients apart, not to call anyone.
+  return `+${digits.slice(0, 2)}********${digits.slice(-2)}`;
 }
 
 /** paciente@example.com → p***@example.com. */

@@ -11,6 +11,8 @@ import { patientNotes } from './0009-patient-notes.js';
 import { rolesAndIsolation } from './0010-roles-and-isolation.js';
 import { recurrences } from './0011-recurrences.js';
 import { integrations } from './0012-integrations.js';
+import { writeSideDirectories } from './0013-write-side-directories.js';
+import { blueGreenRebuilds } from './0014-blue-green-rebuilds.js';
 
 export interface Migration {
   readonly name: string;
@@ -19,4 +21,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences, integrations];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences, integrations, writeSideDirectories, blueGreenRebuilds];
