@@ -258,7 +258,7 @@ describe('Booking expiry: the hold, then the request, end with the clock', () =>
     // A day later the request leaves the working read model; the history keeps it.
     clock.advance(25 * 60 * MINUTE);
     expect((await sweepBookingDeadlines(service.services)).archived).toBeGreaterThanOrEqual(1);
-    await expect.poll(async () => service.services.db('read.booking_requests').where({ id }).first(), { timeout: 20_000 }).toBeUndefined();
+    await expect.poll(async () => (await service.services.db('read.booking_requests').where({ id }).first<{ id: string } | undefined>())?.id, { timeout: 20_000 }).toBeUndefined();
     // The patient's link still tells them what became of it: the calendar remembers the request.
     expect((await service.request('GET', `/api/public/bookings/${id}?token=${String(requested.json.patientToken)}`)).json.status).toBe('expired');
     expect(await eventsOf(therapist.id)).toEqual(expect.arrayContaining(['BookingRequested', 'BookingHoldExpired', 'BookingExpired', 'BookingRequestArchived']));

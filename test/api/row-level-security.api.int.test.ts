@@ -6,7 +6,7 @@ import { useTestService } from '../support/service.js';
 import { aTenant, type Tenant } from '../support/tenant-world.js';
 
 /** Tables no role but the owner may read: the log, the keys, credentials, secrets, idempotency and checkpoints' errors. */
-const PRIVATE_TABLES = ['event_store.events', 'event_store.streams', 'keys.data_keys', 'app.therapist_credentials', 'app.auditor_credentials', 'app.secrets', 'app.idempotency_keys', 'app.patient_identities', 'app.stream_snapshots', 'app.therapist_slugs', 'app.recurring_therapists', 'app.recurring_generation_runs'];
+const PRIVATE_TABLES = ['event_store.events', 'event_store.streams', 'keys.data_keys', 'app.therapist_credentials', 'app.auditor_credentials', 'app.secrets', 'app.idempotency_keys', 'app.patient_identities', 'app.stream_snapshots', 'app.therapist_slugs', 'app.recurring_therapists', 'app.recurring_generation_runs', 'app.booking_directory', 'app.integration_dispatches', 'app.local_messages'];
 
 /**
  * Isolation in the database itself (issue 11): SQL run as the API's role sees one tenant's rows even

@@ -116,6 +116,8 @@ describe('The bookings read model comes out the same from a rebuild, cleanup inc
     // 24 h after the cancellation, but not yet after the expiry: one archived, one kept.
     clock.advance(23 * 60 * MINUTE + 30 * MINUTE);
     expect(await sweepBookingDeadlines(given.service.services)).toMatchObject({ archived: 1, failed: 0 });
+    // The calendar integration records the session's Meet link after the fact: the model is complete once it is there.
+    await expect.poll(async () => (await given.service.services.db('read.sessions').where({ booking_id: String(confirmed.json.id) }).first<{ meet_link: string | null }>())?.meet_link, { timeout: 20_000 }).toBeTruthy();
     await atHead();
 
     const incremental = await rowsOf(therapist.id);
@@ -128,7 +130,7 @@ describe('The bookings read model comes out the same from a rebuild, cleanup inc
     await given.service.services.db('read.booking_requests').where({ therapist_id: therapist.id }).delete();
     await given.service.services.projections.rebuild('bookings');
     await atHead();
-    expect(await rowsOf(therapist.id)).toEqual(incremental);
+    await expect.poll(async () => rowsOf(therapist.id), { timeout: 20_000 }).toEqual(incremental);
   });
 });
 
