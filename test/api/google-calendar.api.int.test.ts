@@ -1,11 +1,10 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/clock.js';
 import { calendarEventIdOf } from '../../infra/integrations/google/calendar-event-id.js';
 import { calendarGrantOf } from '../../integrations/calendar-grants.js';
 import { bookingBody, MONDAY_8AM, openTherapist } from '../support/calendar-fixtures.js';
 import { startFakeGoogle, type FakeGoogle } from '../support/fakes/google-server.js';
+import { startPublicAddress } from '../support/public-address.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
@@ -27,28 +26,6 @@ interface SlotJson {
   status: string;
 }
 
-/** The service's public address, known before it starts (it picks its own port): a pass-through proxy. */
-async function startPublicAddress() {
-  let target: string | undefined;
-  const server = createServer((req, res) => {
-    if (!target) return void res.writeHead(502).end();
-    const upstream = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pointAt: (to: string) => void (target = to),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 type Therapist = Awaited<ReturnType<typeof openTherapist>>;
 

@@ -1,10 +1,9 @@
-import { createServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../infra/clock.js';
 import { bookingBody, MONDAY_8AM, openTherapist } from '../support/calendar-fixtures.js';
 import { startFakeTwilio, type FakeTwilio } from '../support/fakes/twilio-server.js';
+import { startPublicAddress, type PublicAddress } from '../support/public-address.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 /**
@@ -17,39 +16,6 @@ const ACCOUNT_SID = `AC${'0123456789abcdef'.repeat(2)}`;
 const AUTH_TOKEN = 'fake-twilio-auth-token-0123456789';
 const SENDER = '+14155238886';
 const STALE_AFTER_MS = 120_000;
-
-interface PublicAddress {
-  /** What the outside world (Twilio) calls us at: PUBLIC_BASE_URL. */
-  readonly url: string;
-  pointAt(target: string): void;
-  close(): Promise<void>;
-}
-
-/**
- * The service's public address, known before the service starts (it listens on a port of its own
- * choosing): a pass-through proxy, as a load balancer would be in front of it in production.
- */
-async function startPublicAddress(): Promise<PublicAddress> {
-  let target: string | undefined;
-  const server = createServer((req, res) => {
-    if (!target) return void res.writeHead(502).end();
-    const upstream = httpRequest(`${target}${req.url ?? '/'}`, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    pointAt: (to) => void (target = to),
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 function twilioEnv(fake: FakeTwilio, publicAddress: PublicAddress): Record<string, string> {
   return { TWILIO_ACCOUNT_SID: ACCOUNT_SID, TWILIO_AUTH_TOKEN: AUTH_TOKEN, TWILIO_WHATSAPP_NUMBER: SENDER, TWILIO_API_BASE_URL: fake.url, PUBLIC_BASE_URL: publicAddress.url };
