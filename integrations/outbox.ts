@@ -170,16 +170,19 @@ export interface IntegrationHealth {
   readonly oldestDueAt: string | null;
 }
 
-/** Per integration: what waits, what is being retried, what failed for good recently (ops and /ready). */
+/**
+ * Per integration: what waits, what is being retried, what failed for good in the last day (ops and
+ * /ready). Due times are on the calendar's clock (`now`), row updates on the database's.
+ */
 export async function outboxHealth(db: Knex, now: Date): Promise<IntegrationHealth[]> {
   const rows = (await db.raw<{ rows: { integration: Integration; pending: string; retrying: string; failed: string; oldest: Date | null }[] }>(
     `SELECT integration,
             count(*) FILTER (WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= ?) AS pending,
             count(*) FILTER (WHERE status IN ('pending', 'in_flight') AND last_error IS NOT NULL) AS retrying,
-            count(*) FILTER (WHERE status = 'failed' AND updated_at > ? ) AS failed,
+            count(*) FILTER (WHERE status = 'failed' AND updated_at > now() - interval '1 day') AS failed,
             min(greatest(next_attempt_at, created_at)) FILTER (WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= ?) AS oldest
      FROM ${TABLE} GROUP BY integration ORDER BY integration`,
-    [now, new Date(now.getTime() - 86_400_000), now],
+    [now, now],
   )).rows;
   return rows.map((r) => ({ integration: r.integration, pending: Number(r.pending), retrying: Number(r.retrying), failedLastDay: Number(r.failed), oldestDueAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
 }

@@ -266,6 +266,10 @@ describe('Google Calendar through the googleapis SDK', () => {
     await expect.poll(notifications, { timeout: 20_000 }).toEqual(expect.arrayContaining(['calendar_disconnected', 'integration_failed']));
     const listed = await service.request('GET', '/api/integrations', { token: therapist.token });
     expect(listed.json).toMatchObject({ googleCalendar: { status: 'disconnected', reason: 'grant_revoked' }, recentFailures: [expect.objectContaining({ key, integration: 'google' })] });
+    // Ops see the integration degraded; the API stays in the load balancer.
+    const ready = await service.request('GET', '/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.json).toMatchObject({ status: 'ready', checks: { integrations: { status: 'degraded', integrations: expect.arrayContaining([expect.objectContaining({ name: 'google', driver: 'google', status: 'degraded', failedLastDay: 1 })]) as unknown } } });
 
     const agenda = await service.request('GET', `/api/sessions?from=${TUESDAY.from}&to=${TUESDAY.to}`, { token: therapist.token });
     expect(agenda.json.sessions).toEqual([expect.objectContaining({ id: sessionId, status: 'scheduled', bookingId, meetLink: null })]);
