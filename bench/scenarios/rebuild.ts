@@ -13,14 +13,16 @@ import { judged, type Figure, type ScenarioResult } from '../lib/report.js';
 import { appendStreams, openSeedStore, type StreamWrite } from '../lib/seed.js';
 import { round, timed } from '../lib/stats.js';
 
-const GOAL = 0.25;
+const GOAL = 0.4;
 /** The page the projection runner's subscriptions read (ProjectionRunner's default batch). */
 const PAGE = 1000;
 
 /**
  * Scenario 4: rebuild each projection from a store of a million events (bookings and sessions of
  * 2,000 practices and their patients), against reading the same log through the same adapter
- * without handling it. The rebuilt store is kept as `big` for scenario 6.
+ * without handling it. Each rebuild is the service's blue/green one, whole: replay into fresh
+ * tables, their indexes and statistics, the switch, the old tables dropped (issue 15's goal: the
+ * slowest at ≥ 0.4 of the raw read). The rebuilt store is kept as `big` for scenario 6.
  */
 export async function rebuildScenario(ctx: BenchContext): Promise<ScenarioResult[]> {
   const target = sized(ctx, 1_000_000);
@@ -94,7 +96,7 @@ export async function rebuildScenario(ctx: BenchContext): Promise<ScenarioResult
       name: '4. projection rebuild',
       status: 'ok',
       ...judged(slowest / readRate, GOAL, 'atLeast'),
-      summary: `${events} events; raw read ${Math.round(readRate)} ev/s; rebuild ev/s: ${perProjection}; all four one after the other ${round(totalMs / 1000, 1)} s`,
+      summary: `${events} events; raw read ${Math.round(readRate)} ev/s; rebuild ev/s: ${perProjection}; all of them one after the other ${round(totalMs / 1000, 1)} s`,
       figures,
     });
   } finally {
