@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Conflict } from '../domain/shared/domain-error.js';
 import { therapistStream } from '../domain/therapist/streams.js';
-import type { Actor } from '../infra/event-store/event-store.js';
-import { issueTherapistToken } from '../infra/auth/credentials.js';
+import type { Actor, EventStore } from '../infra/event-store/event-store.js';
+import { issueTherapistCredential } from './credentials.js';
 import type { CommandContext } from './command-context.js';
 
 export interface RegisterTherapistInput {
@@ -24,7 +24,7 @@ export interface RegisteredTherapist {
  * Registers a therapist: reserves the slug (unique across therapists, which no single stream can
  * enforce), appends TherapistRegistered to a new stream, and issues a bearer token stored hashed.
  */
-export async function registerTherapist(ctx: CommandContext, input: RegisterTherapistInput, actor: Actor): Promise<RegisteredTherapist> {
+export async function registerTherapist(ctx: CommandContext & { readonly store: EventStore }, input: RegisterTherapistInput, actor: Actor): Promise<RegisteredTherapist> {
   const id = randomUUID();
   await reserveSlug(ctx.db, input.slug, id);
   try {
@@ -37,7 +37,7 @@ export async function registerTherapist(ctx: CommandContext, input: RegisterTher
     await ctx.db('app.therapist_slugs').where({ slug: input.slug, therapist_id: id }).delete();
     throw error;
   }
-  const { token } = await issueTherapistToken(ctx.db, id);
+  const { token } = await issueTherapistCredential(ctx, id, {}, { correlationId: randomUUID(), causationId: null, actor });
   return { id, slug: input.slug, token };
 }
 

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { issueAuditorToken, listAuditorTokens, revokeAuditorToken } from '../infra/auth/auditor-credentials.js';
-import { issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../infra/auth/credentials.js';
+import { randomUUID } from 'node:crypto';
+import { issueAuditorCredential, issueTherapistCredential, revokeAuditorCredential, revokeTherapistCredential, rotateTherapistCredential } from '../commands/credentials.js';
+import type { Caller } from '../commands/caller.js';
+import { listAuditorTokens } from '../infra/auth/auditor-credentials.js';
+import { listTherapistTokens } from '../infra/auth/credentials.js';
 import { ensureLogin, urlAs } from '../infra/postgres/database-roles.js';
 import { runRecurringGeneration } from '../commands/recurring-generation.js';
 import type { Services } from './services.js';
@@ -10,6 +13,9 @@ import type { Services } from './services.js';
 export class CliInputError extends Error {}
 
 const uuid = z.uuid();
+
+/** The operator at the terminal: the actor of what the CLI changes. */
+const operator = (): Caller => ({ actor: { kind: 'operator', name: process.env.USER ?? 'cli' }, correlationId: randomUUID(), causationId: null });
 const instant = z.iso.datetime({ offset: true });
 
 /** `therapist token create|list|revoke|rotate` */
@@ -21,12 +27,12 @@ export async function therapistTokenCommand(services: Services, action: string |
   if (action === 'create' || action === 'list') {
     const therapistId = await therapistNamed(services, values.therapist);
     if (action === 'list') return { tokens: await listTherapistTokens(services.db, therapistId) };
-    return issueTherapistToken(services.db, therapistId, { label: values.label ?? 'cli', expiresAt: expiresAt ?? null });
+    return issueTherapistCredential(services, therapistId, { label: values.label ?? 'cli', expiresAt: expiresAt ?? null }, operator());
   }
   const id = checked(uuid, positionals[0], 'Give the token id (from `therapist token list`)');
-  if (action === 'revoke') return revokeTherapistToken(services.db, null, id, now);
+  if (action === 'revoke') return revokeTherapistCredential(services, null, id, now, operator());
   // Without --expires the new token keeps the old one's expiry.
-  if (action === 'rotate') return rotateTherapistToken(services.db, null, id, now, expiresAt === undefined ? {} : { expiresAt });
+  if (action === 'rotate') return rotateTherapistCredential(services, null, id, now, expiresAt === undefined ? {} : { expiresAt }, operator());
   return undefined;
 }
 
@@ -34,13 +40,13 @@ export async function therapistTokenCommand(services: Services, action: string |
 export async function auditorTokenCommand(services: Services, action: string | undefined, args: readonly string[]) {
   const { values, positionals } = parseArgs({ args: [...args], options: { name: { type: 'string' }, therapist: { type: 'string' }, expires: { type: 'string' } }, allowPositionals: true, strict: true });
   if (action === 'list') return { tokens: await listAuditorTokens(services.db) };
-  if (action === 'revoke') return revokeAuditorToken(services.db, checked(uuid, positionals[0], 'Give the auditor token id (from `auditor token list`)'), services.clock.now());
+  if (action === 'revoke') return revokeAuditorCredential(services, checked(uuid, positionals[0], 'Give the auditor token id (from `auditor token list`)'), services.clock.now(), operator());
   if (action !== 'create') return undefined;
   const name = values.name?.trim();
   if (!name) throw new CliInputError('--name is required: who the auditor is');
   const therapistId = values.therapist === undefined ? null : await therapistNamed(services, values.therapist);
   const expiresAt = values.expires === undefined ? null : new Date(checked(instant, values.expires, '--expires must be an ISO-8601 instant'));
-  return issueAuditorToken(services.db, { name, therapistId, expiresAt });
+  return issueAuditorCredential(services, { name, therapistId, expiresAt }, operator());
 }
 
 /**

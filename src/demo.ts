@@ -3,7 +3,7 @@ import { systemCaller } from '../commands/caller.js';
 import { registerTherapist } from '../commands/register-therapist.js';
 import { requireRegistered } from '../domain/therapist/registered.js';
 import { therapistStream } from '../domain/therapist/streams.js';
-import { issueTherapistToken } from '../infra/auth/credentials.js';
+import { issueTherapistCredential, revokeTherapistCredential } from '../commands/credentials.js';
 import type { Services } from './services.js';
 
 export const DEMO_SLUG = 'demo';
@@ -41,6 +41,8 @@ export async function seedDemoTherapist(services: Services): Promise<{ id: strin
 
 /** Only the newest printed token works: earlier starts' tokens are revoked, not left lying around. */
 async function reissueToken(services: Services, therapistId: string): Promise<string> {
-  await services.db('app.therapist_credentials').where({ therapist_id: therapistId, label: 'demo' }).whereNull('revoked_at').update({ revoked_at: services.db.fn.now() });
-  return (await issueTherapistToken(services.db, therapistId, { label: 'demo' })).token;
+  const caller = systemCaller('demo-seed');
+  const earlier = (await services.db('app.therapist_credentials').select('id').where({ therapist_id: therapistId, label: 'demo' }).whereNull('revoked_at')) as { id: string }[];
+  for (const { id } of earlier) await revokeTherapistCredential(services, therapistId, id, services.clock.now(), caller);
+  return (await issueTherapistCredential(services, therapistId, { label: 'demo' }, caller)).token;
 }

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { boundedExpiry, issueTherapistToken, listTherapistTokens, revokeTherapistToken, rotateTherapistToken } from '../../infra/auth/credentials.js';
+import { issueTherapistCredential, revokeTherapistCredential, rotateTherapistCredential } from '../../commands/credentials.js';
+import { boundedExpiry, listTherapistTokens } from '../../infra/auth/credentials.js';
 import { credentialExpiryOf, credentialIdOf, requireTherapist } from '../../infra/http/auth.js';
 import { parseBody, parseQuery } from '../../infra/http/parse.js';
 import type { Services } from '../services.js';
@@ -39,23 +40,23 @@ export function tokenRoutes(services: Services): Router {
   });
 
   router.post('/api/tokens', async (req, res) => {
-    const { therapistId } = therapistCaller(res);
+    const { therapistId, caller } = therapistCaller(res);
     const { label, expiresAt } = parseBody(createBody, req);
-    res.status(201).json(await issueTherapistToken(services.db, therapistId, { label, expiresAt: boundedExpiry(expiresAt, credentialExpiryOf(res)) }));
+    res.status(201).json(await issueTherapistCredential(services, therapistId, { label, expiresAt: boundedExpiry(expiresAt, credentialExpiryOf(res)) }, caller));
   });
 
   router.delete('/api/tokens/:id', async (req, res) => {
-    const { therapistId } = therapistCaller(res);
+    const { therapistId, caller } = therapistCaller(res);
     const { id } = parseQuery(idParams, req.params);
-    await revokeTherapistToken(services.db, therapistId, id, now());
+    await revokeTherapistCredential(services, therapistId, id, now(), caller);
     res.status(204).end();
   });
 
   router.post('/api/tokens/:id/rotate', async (req, res) => {
-    const { therapistId } = therapistCaller(res);
+    const { therapistId, caller } = therapistCaller(res);
     const { id } = parseQuery(idParams, req.params);
     const { expiresAt } = parseBody(rotateBody, req);
-    res.status(201).json(await rotateTherapistToken(services.db, therapistId, id, now(), { ...(expiresAt === undefined ? {} : { expiresAt }), notAfter: credentialExpiryOf(res) }));
+    res.status(201).json(await rotateTherapistCredential(services, therapistId, id, now(), { ...(expiresAt === undefined ? {} : { expiresAt }), notAfter: credentialExpiryOf(res) }, caller));
   });
 
   return router;

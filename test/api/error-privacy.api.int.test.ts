@@ -53,8 +53,8 @@ describe('Error text carries no personal data', () => {
     expect(stored.last_error).toContain('refuse_zoe');
 
     const cli = await exec(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'projections', 'status'], { env: { ...process.env, DATABASE_URL: service.services.databaseUrl, LOG_LEVEL: 'silent' }, timeout: 60_000 });
-    const status = (JSON.parse(cli.stdout) as { name: string; status: string; error: string | null }[]).find((p) => p.name === 'bookings');
-    expect(status).toMatchObject({ status: 'failed', error: expect.stringContaining('refuse_zoe') as unknown });
+    const status = (JSON.parse(cli.stdout) as { projections: { name: string; state: string; lastFailure: string | null }[] }).projections.find((p) => p.name === 'bookings');
+    expect(status).toMatchObject({ state: 'failed', lastFailure: expect.stringContaining('refuse_zoe') as unknown });
 
     const logs = lines.join('');
     expect(logs).toContain('projection stopped');

@@ -172,7 +172,10 @@ describe('POST /api/webhooks/mercadopago: an approved payment confirms the sessi
       { kind: 'webhook', source: 'mercadopago' },
     ]);
 
-    const recorded = (await eventsOf(`integrations-${booked.therapist.id}`)).filter((e) => e.type === 'MercadoPagoPaymentRecorded');
+    // Recorded once the commands it drove are in: the confirmation comes a moment before its record.
+    const recordedOf = async () => (await eventsOf(`integrations-${booked.therapist.id}`)).filter((e) => e.type === 'MercadoPagoPaymentRecorded');
+    await expect.poll(async () => (await recordedOf()).length, WAIT).toBe(1);
+    const recorded = await recordedOf();
     expect(recorded.map((e) => e.data)).toEqual([
       expect.objectContaining({ paymentId, reference: { kind: 'booking', id: booked.id }, status: 'approved', amount: PRICE, currency: 'ARS', driver: 'real' }),
     ]);
@@ -313,8 +316,8 @@ describe('POST /api/webhooks/mercadopago: a payment for a booking cancelled mean
     await expect.poll(() => typesOf(stream, booked.id), WAIT).toEqual(['BookingRequested', 'BookingCancelled', 'LatePaymentReceived']);
     const late = (await eventsOf(stream)).find((e) => e.type === 'LatePaymentReceived');
     expect(late?.data).toMatchObject({ bookingId: booked.id, method: 'mercadopago', reference: paymentId, bookingStatus: 'cancelled' });
-    const recorded = (await eventsOf(`integrations-${booked.therapist.id}`)).filter((e) => e.type === 'MercadoPagoPaymentRecorded').map((e) => e.data);
-    expect(recorded).toEqual([expect.objectContaining({ paymentId, status: 'approved' })]);
+    const recorded = async () => (await eventsOf(`integrations-${booked.therapist.id}`)).filter((e) => e.type === 'MercadoPagoPaymentRecorded').map((e) => e.data);
+    await expect.poll(recorded, WAIT).toEqual([expect.objectContaining({ paymentId, status: 'approved' })]);
 
     const notifications = async () =>
       ((await service.request('GET', '/api/notifications', { token: booked.therapist.token })).json.notifications as { kind: string; bookingId: string | null; reasons: string[] | null }[]).filter(
