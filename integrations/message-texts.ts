@@ -42,15 +42,17 @@ export interface MailText {
   readonly text: string;
 }
 
-export function bookingConfirmedWhatsApp(input: BookingConfirmedInput): string {
+/** Date, time (the therapist's zone), price and the Meet link when known: the same in every confirmation. */
+function sessionFacts(input: BookingConfirmedInput): (string | null)[] {
   const when = sessionTime(input.startsAt, input.timeZone);
+  return [`Fecha: ${when.date}`, `Hora: ${when.time} (${when.zoneName})`, `Valor: ${formatArs(input.price)}`, input.meetLink ? `Videollamada (Google Meet): ${input.meetLink}` : null];
+}
+
+export function bookingConfirmedWhatsApp(input: BookingConfirmedInput): string {
   return lines(
     `Hola ${input.patientFirstName}, tu sesión con ${input.therapistName} quedó confirmada.`,
     '',
-    `Fecha: ${when.date}`,
-    `Hora: ${when.time} (${when.zoneName})`,
-    `Valor: ${formatArs(input.price)}`,
-    input.meetLink ? `Videollamada (Google Meet): ${input.meetLink}` : null,
+    ...sessionFacts(input),
     '',
     `Agregala a tu calendario: ${input.calendarUrl}`,
     `Si necesitás cancelar: ${input.cancelUrl}`,
@@ -66,10 +68,7 @@ export function bookingConfirmedEmail(input: BookingConfirmedInput): MailText {
       '',
       `Tu sesión con ${input.therapistName} quedó confirmada.`,
       '',
-      `Fecha: ${when.date}`,
-      `Hora: ${when.time} (${when.zoneName})`,
-      `Valor: ${formatArs(input.price)}`,
-      input.meetLink ? `Videollamada (Google Meet): ${input.meetLink}` : null,
+      ...sessionFacts(input),
       '',
       `Para agregarla a tu calendario: ${input.calendarUrl}`,
       `Si necesitás cancelar, podés hacerlo acá: ${input.cancelUrl}`,
