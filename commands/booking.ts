@@ -50,7 +50,7 @@ async function calendarBusyAround(ctx: CommandContext, therapistId: string, requ
   if (state.status !== 'registered') return [];
   const day = Date.parse(`${requestedDate}T00:00:00Z`);
   if (Number.isNaN(day)) return [];
-  const answer = await ctx.calendarBusy(therapistId, state.policies.timezone, { from: new Date(day - DAY_MS), to: new Date(day + 9 * DAY_MS) }, Object.keys(state.sessions));
+  const answer = await ctx.calendarBusy(therapistId, state.policies.timezone, { from: new Date(day - DAY_MS), to: new Date(day + 9 * DAY_MS) });
   return answer?.busy ?? [];
 }
 

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { BusyInterval } from '../domain/availability/availability-types.js';
 import type { KeyStore } from '../infra/crypto/key-store.js';
 import type { EventStore } from '../infra/event-store/event-store.js';
-import { calendarEventIdOf } from '../infra/integrations/google/calendar-event-id.js';
 import { describeError } from '../infra/logging/safe-error.js';
 import { calendarGrantOf } from './calendar-grants.js';
 import type { CalendarBusy, CalendarGateway, CalendarGrant } from './ports.js';
@@ -21,7 +20,7 @@ export interface CalendarBusyAnswer {
   readonly freshness: CalendarBusyFreshness;
 }
 
-export type CalendarBusyLookup = (therapistId: string, timeZone: string, range: { readonly from: Date; readonly to: Date }, sessionIds: readonly string[]) => Promise<CalendarBusyAnswer | undefined>;
+export type CalendarBusyLookup = (therapistId: string, timeZone: string, range: { readonly from: Date; readonly to: Date }) => Promise<CalendarBusyAnswer | undefined>;
 
 /** Google is asked again after this long (spec 6.4 strategy 4 "cached briefly"). */
 const FRESH_MS = 60_000;
@@ -53,7 +52,7 @@ export class CalendarBusyTimes {
 
   constructor(private readonly deps: { store: EventStore; keys: KeyStore; calendar: CalendarGateway; logger: Logger; now: () => number }) {}
 
-  readonly lookup: CalendarBusyLookup = async (therapistId, zone, range, sessionIds) => {
+  readonly lookup: CalendarBusyLookup = async (therapistId, zone, range) => {
     if (this.deps.calendar.driver === 'local') return undefined;
     const key = `${therapistId}:${range.from.toISOString()}:${range.to.toISOString()}`;
     const known = this.answers.get(key);
@@ -66,8 +65,8 @@ export class CalendarBusyTimes {
       // Inside: a store or key store that fails makes the answer go without Google, never a 500.
       const grant = await this.grantOf(therapistId);
       if (!grant) return undefined;
-      const own = new Set(sessionIds.map(calendarEventIdOf));
-      const busy = await withBudget(this.deps.calendar.busy(grant, { ...range, timeZone: zone }, own), LOOKUP_BUDGET_MS);
+      // Our own sessions' events are known by their ids' shape (isSessionEventId), whichever sessions they are.
+      const busy = await withBudget(this.deps.calendar.busy(grant, { ...range, timeZone: zone }, new Set()), LOOKUP_BUDGET_MS);
       this.remember(key, busy, now);
       this.failures.delete(therapistId);
       return answer(busy, zone, range, 'live', now);

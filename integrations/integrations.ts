@@ -104,12 +104,12 @@ export class IntegrationRuntime {
 
   /** The reactor's and the outbox's state, per integration (ops, /ready). */
   async health(now: Date): Promise<{ reactor: ProjectionStatus[]; outbox: IntegrationHealth[]; dispatcher: ReturnType<Dispatcher['health']>; drivers: Record<string, string> }> {
-    return {
-      reactor: await this.reactor.status(),
-      outbox: await outboxHealth(this.deps.db, now),
-      dispatcher: this.dispatcher.health(),
-      drivers: { mercadopago: this.gateways.payments.driver, google: this.gateways.calendar.driver, whatsapp: this.gateways.whatsapp.driver, email: this.gateways.mail.driver },
-    };
+    return { reactor: await this.reactor.status(), outbox: await outboxHealth(this.deps.db, now), dispatcher: this.dispatcher.health(), drivers: this.drivers() };
+  }
+
+  /** Which driver each integration runs (fixed at start: no query). */
+  drivers(): Record<string, string> {
+    return { mercadopago: this.gateways.payments.driver, google: this.gateways.calendar.driver, whatsapp: this.gateways.whatsapp.driver, email: this.gateways.mail.driver };
   }
 
   /** Waits (briefly) for a call's outcome, e.g. the payment link a booking's answer carries. */

@@ -42,7 +42,7 @@ export function messageHandler(ctx: IntegrationContext): DispatchHandler {
     if (!frozen && purpose !== 'payment_reminder' && meet.pending && meet.since && now.getTime() - meet.since.getTime() < MEET_LINK_WAIT_MS) {
       return { status: 'postponed', until: new Date(now.getTime() + 1_000), reason: 'waiting for the Meet link' };
     }
-    const inputs = frozen ?? { meetLink: meet.link, paymentLink: await sessionPaymentLink(ctx, session.sessionId) };
+    const inputs = frozen ?? { meetLink: meet.link, paymentLink: purpose === 'payment_reminder' ? await sessionPaymentLink(ctx, session.sessionId) : null };
     if (!frozen) await freezeInputs(ctx.db, row.key, inputs);
     const draft = draftOf(ctx, { purpose, therapist, session, bookingId, contact, meetLink: inputs.meetLink ?? null, paymentLink: inputs.paymentLink ?? null, now });
     if (typeof draft === 'string') return { status: 'skipped', reason: draft };

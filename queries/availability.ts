@@ -41,7 +41,7 @@ export async function availabilityJson(
   const range = asked ?? nextWeek(head.policies.timezone, nowMs);
   // A day either side: the range's dates are local to the therapist, the instants are not.
   const external = deps.calendarBusy
-    ? await deps.calendarBusy(head.therapistId, head.policies.timezone, { from: new Date(Date.parse(`${range.startDate}T00:00:00Z`) - DAY_MS), to: new Date(Date.parse(`${range.endDate}T00:00:00Z`) + 2 * DAY_MS) }, [])
+    ? await deps.calendarBusy(head.therapistId, head.policies.timezone, { from: new Date(Date.parse(`${range.startDate}T00:00:00Z`) - DAY_MS), to: new Date(Date.parse(`${range.endDate}T00:00:00Z`) + 2 * DAY_MS) })
     : undefined;
   const calendar = external ? { calendar: external.freshness } : {};
   const freshness = (cached: boolean) => JSON.stringify({ position: head.position, calendarRevision: head.calendarRevision, cached, ...calendar });

@@ -82,7 +82,7 @@ export function integrationRoutes(services: Services): Router {
       .orderBy('updated_at', 'desc')
       .limit(20)) as { key: string; integration: string; kind: string; last_error: string | null; attempts: number; updated_at: Date }[];
     res.json({
-      drivers: (await runtime().health(services.clock.now())).drivers,
+      drivers: runtime().drivers(),
       googleCalendar: connection.status === 'connected' ? { status: 'connected', calendarId: connection.calendarId, connectedAt: connection.connectedAt } : connection.status === 'disconnected' ? { status: 'disconnected', reason: connection.reason, at: connection.at } : { status: 'not_connected' },
       recentFailures: failures.map((f) => ({ key: f.key, integration: f.integration, kind: f.kind, reason: f.last_error, attempts: f.attempts, at: f.updated_at.toISOString() })),
     });
