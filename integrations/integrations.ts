@@ -2,9 +2,8 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { CommandContext } from '../commands/command-context.js';
 import type { Integrations as IntegrationSettings } from '../src/integration-config.js';
-import { START, type EventStore } from '../infra/event-store/event-store.js';
+import type { EventStore } from '../infra/event-store/event-store.js';
 import { ProjectionRunner, type ProjectionStatus } from '../projections/projection-runner.js';
-import { readCheckpoint } from '../projections/checkpoint-store.js';
 import { decodeEvent } from '../projections/registry.js';
 import { createEventHandler, deleteEventHandler, patchEventHandler } from './calendar-handlers.js';
 import { calendarConnectionCodec, calendarConnectionStream } from '../domain/integrations/integration-events.js';
@@ -85,8 +84,8 @@ export class IntegrationRuntime {
    * an existing history must not send a message for every booking ever confirmed.
    */
   async start(): Promise<void> {
-    const checkpoint = await readCheckpoint(this.deps.db, INTEGRATIONS_REACTOR);
-    if (checkpoint.eventsHandled === 0 && checkpoint.position === START) {
+    const ranBefore = await this.deps.db<{ name: string }>('projections.checkpoints').where({ name: INTEGRATIONS_REACTOR }).first('name');
+    if (!ranBefore) {
       const head = await this.deps.store.headPosition();
       await this.deps.db('projections.checkpoints')
         .insert({ name: INTEGRATIONS_REACTOR, position_commit: head.commit.toString(), position_prepare: head.prepare.toString() })
