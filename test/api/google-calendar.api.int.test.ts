@@ -129,9 +129,10 @@ describe('Google Calendar through the googleapis SDK', () => {
     expect(events).toEqual([{ type: 'GoogleCalendarConnected', data: expect.objectContaining({ calendarId: 'primary', connectedAt: MONDAY_8AM }) as unknown }]);
     expect(events[0]?.data.refreshToken).not.toBe(refreshToken);
     expect(refreshToken).toMatch(/^1\/\//);
-    const log = JSON.stringify(await service.services.store.readAll(), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
-    expect(log).toContain('GoogleCalendarConnected');
-    expect(log).not.toContain(refreshToken);
+    // The whole log, once it shows the connection (readAll stops below transactions still running elsewhere).
+    const wholeLog = async () => JSON.stringify(await service.services.store.readAll(), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+    await expect.poll(wholeLog, { timeout: 20_000 }).toContain('GoogleCalendarConnected');
+    expect(await wholeLog()).not.toContain(refreshToken);
     const listed = await service.request('GET', '/api/integrations', { token: therapist.token });
     expect(listed.json).toMatchObject({ drivers: { google: 'google' }, googleCalendar: { status: 'connected', calendarId: 'primary', connectedAt: MONDAY_8AM } });
   });
