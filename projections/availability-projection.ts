@@ -43,11 +43,11 @@ export function availabilityProjection(shapes: TableShapes = new TableShapes()):
     tables: ['read.booking_policies', 'read.availability_rules', 'read.availability_exceptions', 'read.busy_intervals', 'read.recurrences'],
     async apply(trx, events, target = LIVE_TABLES) {
       const tables: Tables = {
-        policies: new TableBuffer(trx, target('read.booking_policies'), ['therapist_id'], shapes),
-        rules: new TableBuffer(trx, target('read.availability_rules'), ['therapist_id', 'rule_id'], shapes),
-        exceptions: new TableBuffer(trx, target('read.availability_exceptions'), ['therapist_id', 'exception_id'], shapes),
-        busy: new TableBuffer(trx, target('read.busy_intervals'), ['therapist_id', 'source_id'], shapes),
-        recurrences: new TableBuffer(trx, target('read.recurrences'), ['id'], shapes),
+        policies: new TableBuffer(trx, target, 'read.booking_policies', ['therapist_id'], shapes),
+        rules: new TableBuffer(trx, target, 'read.availability_rules', ['therapist_id', 'rule_id'], shapes),
+        exceptions: new TableBuffer(trx, target, 'read.availability_exceptions', ['therapist_id', 'exception_id'], shapes),
+        busy: new TableBuffer(trx, target, 'read.busy_intervals', ['therapist_id', 'source_id'], shapes),
+        recurrences: new TableBuffer(trx, target, 'read.recurrences', ['id'], shapes),
       };
       const touched = new Map<string, number>();
       for (const projected of handledEvents<TherapistEvent, Handled>(events, HANDLES)) {
@@ -91,36 +91,35 @@ function onwardDate(event: Extract<TherapistEvent, { type: Handled }>): { recurr
 }
 
 function applyOne(t: Tables, therapistId: string, event: Extract<TherapistEvent, { type: Handled }>): void {
-  const key = { therapist_id: therapistId };
   switch (event.type) {
     case 'TherapistRegistered':
-      t.policies.insert({ ...key, ...policyColumns(defaultBookingPolicies(event.data.timezone)), calendar_revision: -1 });
+      t.policies.insert({ therapist_id: therapistId, ...policyColumns(defaultBookingPolicies(event.data.timezone)), calendar_revision: -1 });
       return;
     case 'BookingPoliciesChanged':
-      t.policies.update(key, policyColumns(event.data));
+      t.policies.update({ therapist_id: therapistId }, policyColumns(event.data));
       return;
     case 'WeeklyScheduleDefined':
-      for (const r of event.data.rules) t.rules.insert({ ...key, rule_id: r.ruleId, day_of_week: r.dayOfWeek, start_time: r.startTime, end_time: r.endTime });
+      for (const r of event.data.rules) t.rules.insert({ therapist_id: therapistId, rule_id: r.ruleId, day_of_week: r.dayOfWeek, start_time: r.startTime, end_time: r.endTime });
       return;
     case 'AvailabilityRuleRemoved':
-      t.rules.delete({ ...key, rule_id: event.data.ruleId });
+      t.rules.delete({ therapist_id: therapistId, rule_id: event.data.ruleId });
       return;
     case 'AvailabilityExceptionAdded': {
       const d = event.data;
-      t.exceptions.insert({ ...key, exception_id: d.exceptionId, date: d.date, all_day: d.allDay, start_time: d.startTime, end_time: d.endTime, is_available: d.isAvailable, reason: d.reason });
+      t.exceptions.insert({ therapist_id: therapistId, exception_id: d.exceptionId, date: d.date, all_day: d.allDay, start_time: d.startTime, end_time: d.endTime, is_available: d.isAvailable, reason: d.reason });
       return;
     }
     case 'AvailabilityExceptionRemoved':
-      t.exceptions.delete({ ...key, exception_id: event.data.exceptionId });
+      t.exceptions.delete({ therapist_id: therapistId, exception_id: event.data.exceptionId });
       return;
     case 'BookingRequested': {
       const d = event.data;
-      t.busy.insert({ ...key, source_id: d.bookingId, kind: 'hold', starts_at: d.startsAt, ends_at: d.endsAt, expires_at: d.holdExpiresAt });
+      t.busy.insert({ therapist_id: therapistId, source_id: d.bookingId, kind: 'hold', starts_at: d.startsAt, ends_at: d.endsAt, expires_at: d.holdExpiresAt });
       return;
     }
     case 'PaymentStarted':
       // Paying keeps the slot until its payment deadline (v1 payments had none: until confirmed or cancelled).
-      t.busy.update({ ...key, source_id: event.data.bookingId }, { expires_at: event.data.paymentExpiresAt });
+      t.busy.update({ therapist_id: therapistId, source_id: event.data.bookingId }, { expires_at: event.data.paymentExpiresAt });
       return;
     case 'BookingHoldExpired':
       // The row stays: its past expires_at already frees the slot at query time, and a payment that
@@ -130,23 +129,23 @@ function applyOne(t: Tables, therapistId: string, event: Extract<TherapistEvent,
     case 'BookingCancelled':
     case 'BookingExpired':
       // Keyed by the booking id: only the hold has it (a session is keyed by its own id).
-      t.busy.delete({ ...key, source_id: event.data.bookingId });
+      t.busy.delete({ therapist_id: therapistId, source_id: event.data.bookingId });
       return;
     case 'SessionScheduled': {
       const d = event.data;
-      t.busy.insert({ ...key, source_id: d.sessionId, kind: 'session', starts_at: d.startsAt, ends_at: d.endsAt, expires_at: null });
+      t.busy.insert({ therapist_id: therapistId, source_id: d.sessionId, kind: 'session', starts_at: d.startsAt, ends_at: d.endsAt, expires_at: null });
       if (d.recurrenceId && d.occurrenceDate) t.recurrences.update({ id: d.recurrenceId }, { handled_through: d.occurrenceDate });
       return;
     }
     case 'SessionCancelled':
-      t.busy.delete({ ...key, source_id: event.data.sessionId });
+      t.busy.delete({ therapist_id: therapistId, source_id: event.data.sessionId });
       return;
     case 'SessionRescheduled':
-      t.busy.update({ ...key, source_id: event.data.sessionId }, { starts_at: event.data.startsAt, ends_at: event.data.endsAt });
+      t.busy.update({ therapist_id: therapistId, source_id: event.data.sessionId }, { starts_at: event.data.startsAt, ends_at: event.data.endsAt });
       return;
     case 'RecurrenceConfigured': {
       const d = event.data;
-      t.recurrences.insert({ id: d.recurrenceId, ...key, patient_id: d.patientId, ...recurrenceColumns(d), status: 'active', not_before: d.startDate, handled_through: null, configured_at: d.configuredAt, updated_at: d.configuredAt });
+      t.recurrences.insert({ id: d.recurrenceId, therapist_id: therapistId, patient_id: d.patientId, ...recurrenceColumns(d), status: 'active', not_before: d.startDate, handled_through: null, configured_at: d.configuredAt, updated_at: d.configuredAt });
       return;
     }
     case 'RecurrenceModified':

@@ -45,8 +45,8 @@ export function bookingsProjection(open: PersonalDataOpener, shapes: TableShapes
     handles: HANDLES,
     tables: ['read.booking_requests', 'read.sessions'],
     async apply(trx, events, target = LIVE_TABLES) {
-      const requests = new TableBuffer(trx, target('read.booking_requests'), ['id'], shapes);
-      const sessions = new TableBuffer(trx, target('read.sessions'), ['id'], shapes);
+      const requests = new TableBuffer(trx, target, 'read.booking_requests', ['id'], shapes);
+      const sessions = new TableBuffer(trx, target, 'read.sessions', ['id'], shapes);
       const handled = handledEvents<TherapistEvent | PatientEvent | IntegrationEvent, (typeof HANDLES)[number]>(events, HANDLES);
       const forgotten: { patientId: string; bookingIds: readonly string[] }[] = [];
       const bookingEvents: { therapistId: string; event: Extract<TherapistEvent, { type: Handled }> | Extract<IntegrationEvent, { type: IntegrationOutcome }> }[] = [];
@@ -89,9 +89,12 @@ function applyOne(requests: TableBuffer, sessions: TableBuffer, therapistId: str
         therapist_id: therapistId,
         status: 'pending_payment',
         // A contact that no longer opens belongs to someone forgotten (a rebuild after the forgetting).
-        ...(contact
-          ? { patient_name: contact.name, patient_email: contact.email, patient_phone: contact.phone, reason_for_consultation: contact.reasonForConsultation, patient_forgotten: false }
-          : FORGOTTEN),
+        // Spelled out rather than spread: a spread then more properties costs V8 microseconds a row.
+        patient_name: contact ? contact.name : null,
+        patient_email: contact ? contact.email : null,
+        patient_phone: contact ? contact.phone : null,
+        reason_for_consultation: contact ? contact.reasonForConsultation : null,
+        patient_forgotten: contact === null,
         is_new_patient: d.isNewPatient,
         payment_method: d.paymentMethod,
         requested_date: d.requestedDate,

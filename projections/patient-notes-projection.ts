@@ -22,8 +22,8 @@ export function patientNotesProjection(open: PersonalDataOpener, shapes: TableSh
     handles: HANDLES,
     tables: ['read.patient_notes', 'read.patient_preferences'],
     async apply(trx, events, target = LIVE_TABLES) {
-      const notes = new TableBuffer(trx, target('read.patient_notes'), ['id'], shapes);
-      const preferences = new TableBuffer(trx, target('read.patient_preferences'), ['patient_id'], shapes);
+      const notes = new TableBuffer(trx, target, 'read.patient_notes', ['id'], shapes);
+      const preferences = new TableBuffer(trx, target, 'read.patient_preferences', ['patient_id'], shapes);
       const handled = handledEvents<PatientEvent, Handled>(events, HANDLES).map((e) => e.event);
       const sealedNotes: Sealed[] = handled.flatMap((e) => (e.type === 'PatientNoteAdded' || e.type === 'PatientNoteEdited' ? [e.data.content] : []));
       const sealedPreferences: Sealed[] = handled.flatMap((e) => (e.type === 'PatientPreferencesSet' ? [e.data.preferences] : []));

@@ -38,7 +38,7 @@ export function patientsProjection(open: PersonalDataOpener, shapes: TableShapes
     handles: HANDLES,
     tables: ['read.patients'],
     async apply(trx, events, target = LIVE_TABLES) {
-      const patients = new TableBuffer(trx, target('read.patients'), ['id'], shapes);
+      const patients = new TableBuffer(trx, target, 'read.patients', ['id'], shapes);
       const handled = handledEvents<PatientEvent, Handled>(events, HANDLES).map((e) => e.event);
       const sealedContacts: SealedContact[] = handled.flatMap((e) => (e.type === 'PatientRegistered' || e.type === 'BookingLinkedToPatient' ? [e.data.contact] : []));
       const sealedProfiles: Sealed[] = handled.flatMap((e) => (e.type === 'PatientProfileUpdated' ? [e.data.profile] : []));

@@ -36,6 +36,7 @@ interface Running {
   /** Events passed since `stored`, none of them this projection's (see handleBatch). */
   unsaved: number;
   savedAt: number;
+  /** Events of its types it has applied (others pass by uncounted): the same whether built live or by a rebuild. */
   eventsHandled: number;
   error: string | null;
 }
@@ -251,11 +252,11 @@ export class ProjectionRunner {
     const mine = batch.filter((e) => handles.has(e.type));
     if (mine.length === 0 && entry.unsaved + batch.length < LAZY_CHECKPOINT_EVENTS && Date.now() - entry.savedAt < LAZY_CHECKPOINT_MS) {
       entry.unsaved += batch.length;
-      entry.eventsHandled += batch.length;
       entry.position = last.position;
       this.waiters.wake();
       return;
     }
+    let applied = 0;
     await this.deps.db.transaction(async (trx) => {
       const checkpoint = await lockCheckpoint(trx, projection.name);
       // Behind what this runner last wrote: another process reset it to rebuild. Applying this batch
@@ -266,22 +267,16 @@ export class ProjectionRunner {
       for (const recorded of fresh) {
         const event = this.deps.decode(recorded);
         if (!event) continue;
-        relevant.push({
-          event,
-          streamId: recorded.streamId,
-          streamRevision: recorded.streamRevision,
-          position: recorded.position,
-          metadata: recorded.metadata,
-          recordedAt: recorded.recordedAt,
-        });
+        relevant.push({ event, streamId: recorded.streamId, streamRevision: recorded.streamRevision, position: recorded.position });
       }
       if (relevant.length > 0) await projection.apply(trx, relevant, LIVE_TABLES);
       // Another process may already be further: never move the stored checkpoint back.
       const next = comparePositions(last.position, checkpoint.position) > 0 ? last.position : checkpoint.position;
-      await advanceCheckpoint(trx, projection.name, next, entry.unsaved + batch.length);
+      await advanceCheckpoint(trx, projection.name, next, fresh.length);
       entry.stored = next;
+      applied = fresh.length;
     });
-    entry.eventsHandled += batch.length;
+    entry.eventsHandled += applied;
     entry.unsaved = 0;
     entry.savedAt = Date.now();
     entry.position = last.position;

@@ -8,6 +8,7 @@ export interface ProjectionStatus {
   /** This process runs it; otherwise the figures are its stored checkpoint's (another process runs it, or none). */
   readonly runsHere: boolean;
   readonly position: { readonly commit: string; readonly prepare: string };
+  /** Events of its types it has applied. */
   readonly eventsHandled: number;
   /** How far the head of the log is ahead (PostgreSQL: events; EventStoreDB: log bytes); 0 when caught up. */
   readonly lag: number;

@@ -1,15 +1,17 @@
 import type { Knex } from 'knex';
 import type { DomainEvent } from '../domain/shared/decider.js';
-import type { EventMetadata, LogPosition, RecordedEvent } from '../infra/event-store/event-store.js';
+import type { EncodedEvent } from '../domain/shared/event-codec.js';
+import type { LogPosition } from '../infra/event-store/event-store.js';
 
-/** A decoded event with the envelope a projection may need (stream, revision, who, when). */
+/**
+ * A decoded event and where it stands in its stream and the log. Not who recorded it or when: a
+ * read model is made of the events' own facts, so a replay reads nothing else (see readForReplay).
+ */
 export interface ProjectedEvent<E extends DomainEvent = DomainEvent> {
   readonly event: E;
   readonly streamId: string;
   readonly streamRevision: number;
   readonly position: LogPosition;
-  readonly metadata: EventMetadata;
-  readonly recordedAt: Date;
 }
 
 /**
@@ -17,7 +19,11 @@ export interface ProjectedEvent<E extends DomainEvent = DomainEvent> {
  * itself, or a blue/green rebuild's fresh copy of it (see rebuild.ts). A projection names every
  * table it writes through it, so the same code builds either.
  */
-export type TableTarget = (liveTable: string) => string;
+export interface TableTarget {
+  (liveTable: string): string;
+  /** The tables are fresh copies that this run alone writes (a rebuild's): buffers bulk-load their inserts. */
+  readonly fresh?: boolean;
+}
 
 /** The live tables themselves. */
 export const LIVE_TABLES: TableTarget = (table) => table;
@@ -49,7 +55,7 @@ export function versionOf(projection: Projection): number {
 }
 
 /** Turns a stored event into the current domain shape (zod + upcasting), or undefined if unknown. */
-export type EventDecoder = (recorded: RecordedEvent) => DomainEvent | undefined;
+export type EventDecoder = (stored: EncodedEvent) => DomainEvent | undefined;
 
 /**
  * The batch narrowed to the event types a projection declared in `handles`: the runner passes

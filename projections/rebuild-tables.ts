@@ -78,12 +78,18 @@ async function shapeOf(db: Knex | Knex.Transaction, table: string): Promise<stri
   return columns.rows[0]?.shape ?? '';
 }
 
+/** Index builds and ANALYZEs running at once: each is one backend's work, and the replay has left the database otherwise idle. */
+const FINISHING_AT_ONCE = 2;
+
 /**
  * Builds the live tables' other indexes on the fresh ones (same names: they live in another schema
  * until the switch), gives them the live tables' row-level security and grants (`read` only), and
- * refreshes their planner statistics, so the first queries after the switch plan as well as before.
+ * gathers planner statistics for their key columns, so the first queries after the switch plan as
+ * well as before.
+ * Index builds only share a lock on their table, so they run side by side, on connections of their own.
  */
 export async function finishTables(db: Knex, plan: StagingPlan): Promise<void> {
+  const builds: (() => Promise<unknown>)[] = [];
   for (const table of plan.tables) {
     const live = qualified(table.liveSchema, table.name);
     const indexes = await db.raw<{ rows: { name: string; is_unique: boolean; definition: string }[] }>(
@@ -96,11 +102,40 @@ export async function finishTables(db: Knex, plan: StagingPlan): Promise<void> {
       // pg_get_indexdef: CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING method (…) [WHERE …]
       const using = index.definition.indexOf(' USING ');
       if (using < 0) throw new Error(`Cannot read the definition of index ${index.name}`);
-      await db.raw(`CREATE ${index.is_unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quote(index.name)} ON ${table.staged}${index.definition.slice(using)}`);
+      builds.push(() => db.raw(`CREATE ${index.is_unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quote(index.name)} ON ${table.staged}${index.definition.slice(using)}`));
     }
-    if (table.liveSchema === 'read') await isolateReadModel(db, plan.schema, table.name);
-    await db.raw(`ANALYZE ${table.staged}`);
   }
+  await atMost(FINISHING_AT_ONCE, builds);
+  for (const table of plan.tables) if (table.liveSchema === 'read') await isolateReadModel(db, plan.schema, table.name);
+  await atMost(FINISHING_AT_ONCE, plan.tables.map((table) => () => analyzeKeyColumns(db, table)));
+}
+
+/**
+ * Statistics now for the columns the table's indexes cover, which the queries filter, join and sort
+ * on, and so what their plans hinge on; the other columns (names, e-mails: text that only sorts by
+ * collation, the bulk of a full ANALYZE) are left to autovacuum: a partial ANALYZE keeps the count
+ * of rows changed since the last full one, and for the fresh table that is every row, so the
+ * autovacuum launcher analyzes it whole within its next round after the switch.
+ */
+async function analyzeKeyColumns(db: Knex, table: StagedTable): Promise<void> {
+  const columns = await db.raw<{ rows: { name: string }[] }>(
+    `SELECT DISTINCT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+     WHERE i.indrelid = ?::regclass ORDER BY 1`,
+    [table.staged],
+  );
+  if (columns.rows.length === 0) return;
+  await db.raw(`ANALYZE ${table.staged} (${columns.rows.map((c) => quote(c.name)).join(', ')})`);
+}
+
+/** Runs the tasks, `limit` at a time; the first failure is thrown once the running ones have settled. */
+async function atMost(limit: number, tasks: readonly (() => Promise<unknown>)[]): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, tasks.length) }, async () => {
+    while (next < tasks.length) await tasks[next++]?.();
+  });
+  const settled = await Promise.allSettled(lanes);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { comparePositions, START, type EventStore, type LogPosition, type RecordedEvent } from '../infra/event-store/event-store.js';
+import { comparePositions, START, type EventStore, type LogPosition } from '../infra/event-store/event-store.js';
+import { readForReplay } from '../infra/event-store/replay-read.js';
 import { lockCheckpoint, switchCheckpoint } from './checkpoint-store.js';
 import { versionOf, type EventDecoder, type ProjectedEvent, type Projection, type TableTarget } from './projection.js';
 import { createStagingTables, dropSchemas, finishTables, stagingMatchesLive, stagingPlan, swapTables, type StagingPlan } from './rebuild-tables.js';
@@ -35,7 +36,7 @@ import { acquireRebuildLock } from './rebuild-lock.js';
 export interface RebuildProgress {
   readonly name: string;
   readonly phase: 'replaying' | 'indexing' | 'switching' | 'switched';
-  /** Events this run has read (resumed ones not included). */
+  /** Events of its types this run has replayed (resumed ones not included). */
   readonly eventsRead: number;
   /** Where the fresh tables stand, and the head of the log when the run began. */
   readonly position: LogPosition;
@@ -148,7 +149,6 @@ class Replay {
   private position: LogPosition;
   private eventsHandled: number;
   private eventsRead = 0;
-  private readonly handles: ReadonlySet<string>;
   private readonly target: TableTarget;
   private readonly batchSize: number;
 
@@ -162,13 +162,13 @@ class Replay {
   ) {
     this.position = start.position;
     this.eventsHandled = start.eventsHandled;
-    this.handles = new Set(projection.handles);
     const staged = new Map(plan.tables.map((t) => [t.live, t.staged]));
-    this.target = (table) => {
+    const target = (table: string): string => {
       const copy = staged.get(table);
       if (!copy) throw new Error(`${projection.name} writes ${table}, which it does not declare among its tables`);
       return copy;
     };
+    this.target = Object.assign(target, { fresh: true });
     this.batchSize = options.batchSize ?? DEFAULT_BATCH;
   }
 
@@ -178,30 +178,35 @@ class Replay {
 
   /**
    * Replays to the head, one transaction per page, each moving the rebuild's position with the rows
-   * it wrote. The next page is read (and its events decoded) while this one is written.
+   * it wrote. The next page is read (and its events decoded) while this one is written. Pages hold
+   * the projection's own event types only, read lean (see readForReplay).
    */
   async catchUp(): Promise<void> {
     let next = this.read(this.position);
     for (;;) {
       const page = await next;
-      if (page.recorded.length === 0) return;
       if (this.options.signal?.aborted) throw new RebuildStopped(`The rebuild of ${this.projection.name} was stopped; it resumes from where it stood`);
-      const last = page.recorded[page.recorded.length - 1]?.position ?? this.position;
-      next = this.read(last);
-      // Its failure is met when it is awaited; one left behind by a failed batch must not go unhandled.
-      next.catch(() => undefined);
-      await this.deps.db.transaction(async (trx) => {
-        // Each commit carries its own progress, so one lost in a crash is replayed whole, never half.
-        await trx.raw('SET LOCAL synchronous_commit = off');
-        if (page.projected.length > 0) await this.projection.apply(trx, page.projected, this.target);
-        await trx('projections.rebuilds')
-          .where({ name: this.projection.name })
-          .update({ position_commit: last.commit.toString(), position_prepare: last.prepare.toString(), events_handled: this.eventsHandled + page.recorded.length, updated_at: trx.fn.now() });
-      });
-      this.position = last;
-      this.eventsHandled += page.recorded.length;
-      this.eventsRead += page.recorded.length;
+      if (!page.end) {
+        next = this.read(page.through);
+        // Its failure is met when it is awaited; one left behind by a failed batch must not go unhandled.
+        next.catch(() => undefined);
+      }
+      if (page.projected.length > 0) {
+        await this.deps.db.transaction(async (trx) => {
+          // Each commit carries its own progress, so one lost in a crash is replayed whole, never half.
+          await trx.raw('SET LOCAL synchronous_commit = off');
+          await this.projection.apply(trx, page.projected, this.target);
+          await trx('projections.rebuilds')
+            .where({ name: this.projection.name })
+            .update({ position_commit: page.through.commit.toString(), position_prepare: page.through.prepare.toString(), events_handled: this.eventsHandled + page.projected.length, updated_at: trx.fn.now() });
+        });
+      }
+      // A page with nothing of ours moves only this run's place: a resumed run passes over those events again.
+      this.position = page.through;
+      this.eventsHandled += page.projected.length;
+      this.eventsRead += page.projected.length;
       this.report('replaying');
+      if (page.end) return;
     }
   }
 
@@ -219,10 +224,12 @@ class Replay {
         return await this.deps.db.transaction(async (trx) => {
           await trx.raw(`SET LOCAL lock_timeout = '${SWITCH_LOCK_TIMEOUT}'`);
           const live = await lockCheckpoint(trx, this.projection.name);
-          for (let page = await this.read(this.position); page.recorded.length > 0; page = await this.read(this.position)) {
+          for (let end = false; !end; ) {
+            const page = await this.read(this.position);
             if (page.projected.length > 0) await this.projection.apply(trx, page.projected, this.target);
-            this.position = page.recorded[page.recorded.length - 1]?.position ?? this.position;
-            this.eventsHandled += page.recorded.length;
+            this.position = page.through;
+            this.eventsHandled += page.projected.length;
+            end = page.end;
           }
           if (comparePositions(this.position, live.position) < 0) throw new SwitchNotReady();
           if (!(await stagingMatchesLive(trx, this.plan))) throw new Error(`The tables of ${this.projection.name} changed shape during its rebuild; run it again`);
@@ -242,15 +249,14 @@ class Replay {
     }
   }
 
-  private async read(after: LogPosition): Promise<{ recorded: readonly RecordedEvent[]; projected: ProjectedEvent[] }> {
-    const recorded = await this.deps.store.readAll({ after, maxCount: this.batchSize });
+  private async read(after: LogPosition): Promise<{ projected: ProjectedEvent[]; through: LogPosition; end: boolean }> {
+    const page = await readForReplay(this.deps.store, { after, maxCount: this.batchSize, types: this.projection.handles });
     const projected: ProjectedEvent[] = [];
-    for (const r of recorded) {
-      if (!this.handles.has(r.type)) continue;
+    for (const r of page.events) {
       const event = this.deps.decode(r);
-      if (event) projected.push({ event, streamId: r.streamId, streamRevision: r.streamRevision, position: r.position, metadata: r.metadata, recordedAt: r.recordedAt });
+      if (event) projected.push({ event, streamId: r.streamId, streamRevision: r.streamRevision, position: r.position });
     }
-    return { recorded, projected };
+    return { projected, through: page.through, end: page.end };
   }
 }
 

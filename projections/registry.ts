@@ -2,7 +2,7 @@ import type { DomainEvent } from '../domain/shared/decider.js';
 import { calendarConnectionCodec, integrationEventCodec } from '../domain/integrations/integration-events.js';
 import { patientEventCodec } from '../domain/patient/patient-events.js';
 import { therapistEventCodec } from '../domain/therapist/therapist-events.js';
-import type { RecordedEvent } from '../infra/event-store/event-store.js';
+import type { EncodedEvent } from '../domain/shared/event-codec.js';
 import type { PersonalDataOpener } from './personal-data-opener.js';
 import type { Projection } from './projection.js';
 import { availabilityProjection } from './availability-projection.js';
@@ -22,9 +22,9 @@ export function createProjections(open: PersonalDataOpener): readonly Projection
 const codecs = [therapistEventCodec, patientEventCodec, integrationEventCodec, calendarConnectionCodec];
 
 /** Decodes any known event (zod-validated, upcast to the current version); undefined when unknown. */
-export function decodeEvent(recorded: RecordedEvent): DomainEvent | undefined {
+export function decodeEvent(stored: EncodedEvent): DomainEvent | undefined {
   for (const codec of codecs) {
-    if (codec.knows(recorded.type)) return codec.decode(recorded);
+    if (codec.knows(stored.type)) return codec.decode(stored);
   }
   return undefined;
 }

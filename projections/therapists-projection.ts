@@ -11,7 +11,7 @@ export function therapistsProjection(shapes: TableShapes = new TableShapes()): P
     handles: HANDLES,
     tables: ['read.therapists'],
     async apply(trx, events, target = LIVE_TABLES) {
-      const therapists = new TableBuffer(trx, target('read.therapists'), ['id'], shapes);
+      const therapists = new TableBuffer(trx, target, 'read.therapists', ['id'], shapes);
       for (const { event, streamRevision } of handledEvents<TherapistEvent, (typeof HANDLES)[number]>(events, HANDLES)) {
         const d = event.data;
         therapists.insert({ id: d.therapistId, name: d.name, slug: d.slug, email: d.email, timezone: d.timezone, session_price: d.sessionPrice, currency: d.currency, registered_at: d.registeredAt, stream_revision: streamRevision });

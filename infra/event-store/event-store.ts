@@ -107,6 +107,34 @@ export interface ReadAllOptions {
   readonly maxCount?: number;
 }
 
+/** An event as a replay reads it: what a projection's rows are made of, without the audit envelope. */
+export interface ReplayedEvent {
+  readonly streamId: string;
+  readonly streamRevision: number;
+  readonly position: LogPosition;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+}
+
+export interface ReplayReadOptions {
+  readonly after: LogPosition;
+  readonly maxCount: number;
+  /** Only events of these types are returned; the others are passed over (see ReplayPage.through). */
+  readonly types: readonly string[];
+}
+
+export interface ReplayPage {
+  readonly events: readonly ReplayedEvent[];
+  /**
+   * Where the next page starts: at least the last event returned, and past the events of other
+   * types the read passed over, up to the head as it stood once the read reached it.
+   */
+  readonly through: LogPosition;
+  /** The read reached the head: nothing more to read now. */
+  readonly end: boolean;
+}
+
 export interface SubscribeOptions {
   /** Deliver events strictly after this position (a checkpoint). Default: from the beginning. */
   readonly after?: LogPosition;
@@ -155,6 +183,12 @@ export interface EventStore {
   /** Events of all streams in log order. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribe(handler: BatchHandler, options?: SubscribeOptions): Subscription;
+  /**
+   * A page of the log for a projection's replay: its event types only, lean (no metadata, ids or
+   * recording time), filtered where the events are. Optional: `readForReplay` (replay-read.ts)
+   * filters a readAll page for a store without it.
+   */
+  readForReplay?(options: ReplayReadOptions): Promise<ReplayPage>;
   /** The position of the newest event visible to readAll, START when empty: what lag is measured against. */
   headPosition(): Promise<LogPosition>;
   /** Cheap liveness probe for /ready. */

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { START, type EventMetadata, type LogPosition, type RecordedEvent } from './event-store.js';
+import { comparePositions, START, type EventMetadata, type LogPosition, type RecordedEvent, type ReplayedEvent, type ReplayPage, type ReplayReadOptions } from './event-store.js';
 
 /** Anything that runs a query: the pool, or a client inside a caller's transaction. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -34,6 +34,26 @@ const READ_ALL_PAGE = `SELECT ${EVENT_COLUMNS} FROM event_store.events
   ORDER BY transaction_id, global_position
   LIMIT $3`;
 
+/** READ_ALL_PAGE narrowed to some event types, with only the columns a replay decodes. */
+const REPLAY_PAGE = `SELECT transaction_id::text AS commit, global_position::text AS prepare, stream_id,
+  stream_revision::text AS stream_revision, event_type, schema_version, data
+  FROM event_store.events
+  WHERE (transaction_id, global_position) > ($1::text::xid8, $2::bigint)
+    AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+    AND event_type = ANY ($4::text[])
+  ORDER BY transaction_id, global_position
+  LIMIT $3`;
+
+interface ReplayRow {
+  readonly commit: string;
+  readonly prepare: string;
+  readonly stream_id: string;
+  readonly stream_revision: string;
+  readonly event_type: string;
+  readonly schema_version: number;
+  readonly data: unknown;
+}
+
 // Qualified: a bare `stream_revision` in ORDER BY would mean the text output column, sorting 10 before 2.
 const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM event_store.events e
   WHERE e.stream_id = $1 AND e.stream_revision >= $2
@@ -55,6 +75,31 @@ export async function readAllPage(db: Queryable, after: LogPosition, limit: numb
     values: [commit.toString(), after.prepare.toString(), limit],
   });
   return result.rows.map(toRecordedEvent);
+}
+
+/**
+ * A short page has read everything of these types up to the head, and the head is read first: any
+ * event at or below it was already committed for good, so the page cannot have missed one there.
+ */
+export async function readReplayPage(db: Queryable, options: ReplayReadOptions): Promise<ReplayPage> {
+  const head = await readHeadPosition(db);
+  const commit = options.after.commit < 0n ? 0n : options.after.commit;
+  const result = await db.query<ReplayRow>({
+    name: 'event_store_read_replay',
+    text: REPLAY_PAGE,
+    values: [commit.toString(), options.after.prepare.toString(), options.maxCount, options.types],
+  });
+  const events: ReplayedEvent[] = result.rows.map((row) => ({
+    streamId: row.stream_id,
+    streamRevision: Number(row.stream_revision),
+    position: toPosition(row.commit, row.prepare),
+    type: row.event_type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+  }));
+  const last = events.at(-1)?.position ?? options.after;
+  if (events.length >= options.maxCount) return { events, through: last, end: false };
+  return { events, through: comparePositions(head, last) > 0 ? head : last, end: true };
 }
 
 export async function readStreamRows(db: Queryable, streamId: string, fromRevision: number, maxCount: number | null): Promise<RecordedEvent[]> {

@@ -10,12 +10,14 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type ReplayPage,
+  type ReplayReadOptions,
   type SubscribeOptions,
   type Subscription,
 } from './event-store.js';
 import { appendInTransaction } from './postgres-append.js';
 import { ensureEventStoreSchema } from './postgres-event-store-schema.js';
-import { readAllPage, readHeadPosition, readStreamRows } from './postgres-event-store-sql.js';
+import { readAllPage, readHeadPosition, readReplayPage, readStreamRows } from './postgres-event-store-sql.js';
 import { PostgresSubscription } from './postgres-subscription.js';
 
 export { appendInTransaction } from './postgres-append.js';
@@ -87,6 +89,10 @@ export class PostgresEventStore implements EventStore {
 
   readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return readAllPage(this.pool, options.after ?? START, options.maxCount ?? this.pageSize);
+  }
+
+  readForReplay(options: ReplayReadOptions): Promise<ReplayPage> {
+    return readReplayPage(this.pool, options);
   }
 
   subscribe(handler: BatchHandler, options: SubscribeOptions = {}): Subscription {

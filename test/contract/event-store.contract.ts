@@ -3,10 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ExpectedRevision,
   WrongExpectedRevision,
+  START,
   comparePositions,
   type EventStore,
+  type LogPosition,
+  type ReplayedEvent,
   type EventToAppend,
 } from '../../infra/event-store/event-store.js';
+import { readForReplay } from '../../infra/event-store/replay-read.js';
 import { concurrentWritersSpec } from './event-store-concurrency.contract.js';
 import { Recorder, anEvent, eventually, events, readAllOf, sleep, uniqueStream, type ContractStore } from './event-store-contract-support.js';
 
@@ -202,6 +206,40 @@ export function eventStoreContract(name: string, setup: () => Promise<ContractSt
         expect(page.map((e) => e.eventId)).toEqual(later.slice(0, 2));
       });
 
+      // The store's own filtered read, and the fallback every store has (a readAll page filtered by the caller).
+      for (const [how, reader] of [['its own read', () => store()], ['a readAll page filtered', () => withoutReplayRead(store())]] as const) {
+        describe(`replaying, through ${how}`, () => {
+        it('reads a replay page of some event types only, lean, passing over the others up to the head', async () => {
+          const [a, b] = [uniqueStream('replay_a'), uniqueStream('replay_b')];
+          const suffix = randomUUID().slice(0, 8);
+          const [wanted, other] = [`ReplayWanted${suffix}`, `ReplayOther${suffix}`];
+          const after = await store().headPosition();
+          await store().append(a, [anEvent(wanted, { n: 1 }), anEvent(other, { n: 2 }), anEvent(wanted, { n: 3 }, 2)], ExpectedRevision.noStream);
+          const last = await store().append(b, [anEvent(other, { n: 4 }), anEvent(wanted, { n: 5 })], ExpectedRevision.noStream);
+          await eventually(async () => {
+            const read = await replayAll(reader(), after, [wanted], 2);
+            expect(read.events.map((e) => ({ stream: e.streamId, revision: e.streamRevision, type: e.type, schemaVersion: e.schemaVersion, data: e.data }))).toEqual([
+              { stream: a, revision: 0, type: wanted, schemaVersion: 1, data: { n: 1 } },
+              { stream: a, revision: 2, type: wanted, schemaVersion: 2, data: { n: 3 } },
+              { stream: b, revision: 1, type: wanted, schemaVersion: 1, data: { n: 5 } },
+            ]);
+            expect(read.pages.every((p) => p.count <= 2)).toBe(true);
+            expect(comparePositions(read.through, last.position)).toBeGreaterThanOrEqual(0);
+          });
+        });
+
+        it('a replay read of types nobody wrote returns nothing, yet reaches the head', async () => {
+          const appended = await store().append(uniqueStream('replay_none'), events(3), ExpectedRevision.noStream);
+          await eventually(async () => {
+            const read = await replayAll(reader(), START, [`NeverWritten${randomUUID()}`], 1000);
+            expect(read.events).toEqual([]);
+            expect(comparePositions(read.through, appended.position)).toBeGreaterThanOrEqual(0);
+          });
+        });
+
+        });
+      }
+
       it('reports the position of the newest event as the head', async () => {
         const appended = await store().append(uniqueStream('head'), events(2), ExpectedRevision.noStream);
         await eventually(async () => expect(comparePositions(await store().headPosition(), appended.position)).toBeGreaterThanOrEqual(0));
@@ -311,4 +349,33 @@ async function appendAll(store: EventStore, stream: string, count: number, expec
   const batch = events(count);
   await store.append(stream, batch, expected);
   return batch.map((e) => e.eventId);
+}
+
+/** Follows replay pages from `after` to the end, checking each moves forward. */
+async function replayAll(store: EventStore, after: LogPosition, types: readonly string[], maxCount: number) {
+  const events: ReplayedEvent[] = [];
+  const pages: { count: number }[] = [];
+  let through = after;
+  for (;;) {
+    const page = await readForReplay(store, { after: through, maxCount, types });
+    expect(comparePositions(page.through, through)).toBeGreaterThanOrEqual(0);
+    expect(page.events.every((e) => types.includes(e.type))).toBe(true);
+    events.push(...page.events);
+    pages.push({ count: page.events.length });
+    through = page.through;
+    if (page.end) return { events, pages, through };
+  }
+}
+
+/** The store as one without a replay read of its own: readForReplay falls back to readAll. */
+function withoutReplayRead(store: EventStore): EventStore {
+  return {
+    append: (stream, events, expected) => store.append(stream, events, expected),
+    readStream: (stream, options) => store.readStream(stream, options),
+    readAll: (options) => store.readAll(options),
+    subscribe: (handler, options) => store.subscribe(handler, options),
+    headPosition: () => store.headPosition(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
 }

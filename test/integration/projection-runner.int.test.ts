@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../domain/shared/decider.js';
-import { ExpectedRevision, type EventStore, type RecordedEvent } from '../../infra/event-store/event-store.js';
+import type { EncodedEvent } from '../../domain/shared/event-codec.js';
+import { ExpectedRevision, type EventStore } from '../../infra/event-store/event-store.js';
 import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
 import { createKnex, migrateToLatest, type Knex } from '../../infra/postgres/knex.js';
 import { readCheckpoint } from '../../projections/checkpoint-store.js';
@@ -12,7 +13,7 @@ import { createTestDatabase } from '../support/database.js';
 import { newestCommittedPosition } from '../support/log-position.js';
 
 const logger = pino({ level: 'silent' });
-const decode = (r: RecordedEvent): DomainEvent => ({ type: r.type, data: r.data });
+const decode = (r: EncodedEvent): DomainEvent => ({ type: r.type, data: r.data });
 
 /** Counts `Ticked` events per stream; throws on `Poison` while `poisoned` says so. */
 function tallyProjection(options: { poisoned: () => boolean }): Projection {

@@ -3,7 +3,7 @@
  * mid-projection. Prints `handled <n>` after each batch and `caught-up` at the head.
  */
 import pino from 'pino';
-import type { RecordedEvent } from '../../infra/event-store/event-store.js';
+import type { EncodedEvent } from '../../domain/shared/event-codec.js';
 import { PostgresEventStore } from '../../infra/event-store/postgres-event-store.js';
 import { createKnex } from '../../infra/postgres/knex.js';
 import type { Projection } from '../../projections/projection.js';
@@ -26,7 +26,7 @@ const tally: Projection = {
     handled += events.length;
   },
 };
-const runner = new ProjectionRunner({ store, db, projections: [tally], decode: (r: RecordedEvent) => ({ type: r.type, data: r.data }), logger: pino({ level: 'silent' }), batchSize: 20 });
+const runner = new ProjectionRunner({ store, db, projections: [tally], decode: (r: EncodedEvent) => ({ type: r.type, data: r.data }), logger: pino({ level: 'silent' }), batchSize: 20 });
 await runner.start();
 // Our own newest commit, not the store's head, which other databases' transactions can hold back.
 const head = await newestCommittedPosition(db);
