@@ -4,6 +4,7 @@ import { MONDAY_8AM } from '../support/calendar-fixtures.js';
 import { ROUTES, type Access, type RouteEntry } from '../support/route-catalogue.js';
 import { useTestService, type TestResponse } from '../support/service.js';
 import { aTenant, type Tenant } from '../support/tenant-world.js';
+import { newestCommittedPosition } from '../support/log-position.js';
 
 /**
  * Every command endpoint, fed what it must refuse: broken JSON, a field of the wrong type or an
@@ -263,9 +264,9 @@ describe('Command fuzzing: malformed input to every command endpoint is refused 
 
   // Tokens live outside the event log; their table is part of what a refused command must not touch.
   const written = async () => {
-    const { store, db } = running.service.services;
+    const { db } = running.service.services;
     const credentials: unknown = await db('app.therapist_credentials').select('id', 'revoked_at', 'expires_at').orderBy('id');
-    return { head: await store.headPosition(), credentials };
+    return { head: await newestCommittedPosition(db), credentials };
   };
   /** Sends the request and checks that nothing was written, whatever the answer. */
   const refusedWithoutWriting = async (request: () => Promise<TestResponse>): Promise<TestResponse> => {

@@ -5,6 +5,7 @@ import { createTestDatabase } from '../support/database.js';
 import { plaintextFindings } from '../support/plaintext-scan.js';
 import { startTestService, type TestService } from '../support/service.js';
 import { aTherapist } from '../support/therapists.js';
+import { newestCommittedPosition } from '../support/log-position.js';
 
 /** Someone who asks to be forgotten (BR-PP-005), and every value they ever typed. */
 const VALENTINA = { patientName: 'Valentina Olvidable', patientEmail: 'valentina.olvidable@example.com', patientPhone: '+5491177001122', reasonForConsultation: 'Duelo reciente por mi madre' };
@@ -93,7 +94,7 @@ describe('Forgetting a patient', () => {
     expect((sessions.json.sessions as { price: number; patient: { name: string | null } }[]).map((s) => [s.price, s.patient.name])).toEqual([[15000, null], [15000, null], [15000, null]]);
 
     for (const { name } of await service.services.projections.status()) await service.services.projections.rebuild(name);
-    await service.services.projections.waitFor(await service.services.store.headPosition(), { timeoutMs: 30_000 });
+    await service.services.projections.waitFor(await newestCommittedPosition(service.services.db), { timeoutMs: 30_000 });
     expect((await service.request('GET', '/api/bookings?status=confirmed', { token: therapist.token })).json.bookings).toHaveLength(3);
     expect(await plaintextFindings(service.services.db, VALUES)).toEqual([]);
 

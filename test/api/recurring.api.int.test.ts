@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runRecurringGeneration } from '../../commands/recurring-generation.js';
 import { bookingBody, MONDAY_8AM, openTherapist } from '../support/calendar-fixtures.js';
 import { useTestService, type TestService } from '../support/service.js';
+import { newestCommittedPosition } from '../support/log-position.js';
 
 /** A therapist open on Tuesdays 09:00–12:00, with a patient registered directly. */
 async function practice(service: TestService) {
@@ -20,7 +21,7 @@ describe('Recurring sessions over HTTP', () => {
   const generate = async () => {
     const { services } = running.service;
     const summary = await runRecurringGeneration(services, { trigger: 'test' });
-    await services.projections.waitFor(await services.store.headPosition(), { timeoutMs: 10_000 });
+    await services.projections.waitFor(await newestCommittedPosition(services.db), { timeoutMs: 10_000 });
     return summary;
   };
   const slotStatus = async (therapistId: string, date: string, time: string) => {

@@ -4,6 +4,7 @@ import { bookingBody, MONDAY_8AM } from '../support/calendar-fixtures.js';
 import { ROUTES, routesOf, type RouteEntry } from '../support/route-catalogue.js';
 import { useTestService, type TestResponse } from '../support/service.js';
 import { aTenant, refusedTokens, type Tenant } from '../support/tenant-world.js';
+import { newestCommittedPosition } from '../support/log-position.js';
 
 /**
  * Every route of the router, tried with every credential that must not open it (issue 11): no token,
@@ -78,7 +79,7 @@ describe('Security: every route, every credential that must not open it', () => 
   it.each(ROUTES.filter((r) => r.access === 'signed').map((r) => [`${r.method} ${r.path}`, r] as const))(
     '%s: without a valid provider signature (or signed state) it is refused and changes nothing',
     async (_name, route) => {
-      const before = await running.service.services.store.headPosition();
+      const before = await newestCommittedPosition(running.service.services.db);
       const outbox = async () => Number(((await running.service.services.db('app.integration_dispatches').count('* as n').first()) as { n: string }).n);
       const queued = await outbox();
       const response = await call(route, a);
@@ -86,7 +87,7 @@ describe('Security: every route, every credential that must not open it', () => 
       expect(response.headers.get('content-type')).toMatch(/application\/problem\+json/);
       const forged = await running.service.request(route.method, route.url(a), { headers: { 'x-signature': 'ts=1,v1=00', 'x-request-id': 'r-1', 'x-twilio-signature': 'AAAA' }, ...(route.body ? { body: route.body(a) } : {}) });
       expect([401, 403]).toContain(forged.status);
-      expect(await running.service.services.store.headPosition()).toEqual(before);
+      expect(await newestCommittedPosition(running.service.services.db)).toEqual(before);
       expect(await outbox()).toBe(queued);
     },
   );
@@ -132,11 +133,11 @@ describe('Security: every route, every credential that must not open it', () => 
   it("cancels a booking only with its own patient token: another booking's, a made-up one or a revoked one are refused", async () => {
     const cancel = ROUTES.find((r) => r.access === 'patient' && r.method === 'POST');
     if (!cancel) throw new Error('no patient route');
-    const before = await running.service.services.store.headPosition();
+    const before = await newestCommittedPosition(running.service.services.db);
     expectRefused(await running.service.request('POST', cancel.url(a), { body: { token: b.patientToken } }), 403, a);
     expectRefused(await running.service.request('POST', cancel.url(a), { body: { token: 'pt_k1.0.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } }), 403, a);
     expectRefused(await running.service.request('POST', cancel.url(a), { body: {} }), 422, a);
-    expect(await running.service.services.store.headPosition()).toEqual(before);
+    expect(await newestCommittedPosition(running.service.services.db)).toEqual(before);
 
     const booked = await running.service.request('POST', '/api/public/bookings', { body: bookingBody(a.therapistId, '09:00', { patientName: 'Rita Sosa', patientEmail: 'rita@example.com', patientPhone: '+5491177770000' }) });
     const id = String(booked.json.id);

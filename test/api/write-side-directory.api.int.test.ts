@@ -5,6 +5,7 @@ import { sweepBookingDeadlines } from '../../commands/booking-expiry.js';
 import { writeSideDirectories } from '../../infra/postgres/migrations/0013-write-side-directories.js';
 import { bookingBody, MONDAY_8AM, openTherapist } from '../support/calendar-fixtures.js';
 import { useTestService, type TestService } from '../support/service.js';
+import { newestCommittedPosition } from '../support/log-position.js';
 
 /*
  * Issue 15: commands and deadlines never depend on a read model. The sweep finds due bookings in
@@ -100,7 +101,7 @@ describe('The bookings read model comes out the same from a rebuild, cleanup inc
     requests: await given.service.services.db('read.booking_requests').where({ therapist_id: therapistId }).orderBy('id'),
     sessions: await given.service.services.db('read.sessions').where({ therapist_id: therapistId }).orderBy('id'),
   });
-  const atHead = async () => given.service.services.projections.waitFor(await given.service.services.store.headPosition(), { names: ['bookings'], timeoutMs: 20_000 });
+  const atHead = async () => given.service.services.projections.waitFor(await newestCommittedPosition(given.service.services.db), { names: ['bookings'], timeoutMs: 20_000 });
 
   it('given a confirmed, an archived and an expired request, when the projection is rebuilt, then its rows equal the incremental ones', async () => {
     const therapist = await openTherapist(given.service);
