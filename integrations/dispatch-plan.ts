@@ -10,7 +10,8 @@ import type { TherapistEvent } from '../domain/therapist/therapist-events.js';
  */
 export type DispatchKind = 'mp.preference' | 'mp.payment' | 'google.create' | 'google.patch' | 'google.delete' | 'message';
 
-export type Integration = 'mercadopago' | 'google' | 'whatsapp' | 'email';
+export const INTEGRATIONS = ['email', 'google', 'mercadopago', 'whatsapp'] as const;
+export type Integration = (typeof INTEGRATIONS)[number];
 
 export type MessagePurpose = 'booking_confirmed' | 'payment_reminder' | 'meet_link';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Dispatch, DispatchPayload, Integration, OutboxChange } from './dispatch-plan.js';
+import { INTEGRATIONS, type Dispatch, type DispatchPayload, type Integration, type OutboxChange } from './dispatch-plan.js';
 
 /**
  * The reactors' outbox (app.integration_dispatches). Rows are written by the reactor in its
@@ -172,17 +172,23 @@ export interface IntegrationHealth {
 
 /**
  * Per integration: what waits, what is being retried, what failed for good in the last day (ops and
- * /ready). Due times are on the calendar's clock (`now`), row updates on the database's.
+ * /ready). Due times are on the calendar's clock (`now`), row updates on the database's. Only open
+ * and recently failed calls are counted, each kind through its partial index: done calls stay in
+ * the table for good, and every /ready and /metrics scrape asks this. Every integration is answered,
+ * with zeros when it has nothing open.
  */
 export async function outboxHealth(db: Knex, now: Date): Promise<IntegrationHealth[]> {
   const rows = (await db.raw<{ rows: { integration: Integration; pending: string; retrying: string; failed: string; oldest: Date | null }[] }>(
     `SELECT integration,
             count(*) FILTER (WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= ?) AS pending,
             count(*) FILTER (WHERE status IN ('pending', 'in_flight') AND last_error IS NOT NULL) AS retrying,
-            count(*) FILTER (WHERE status = 'failed' AND updated_at > now() - interval '1 day') AS failed,
+            count(*) FILTER (WHERE status = 'failed') AS failed,
             min(greatest(next_attempt_at, created_at)) FILTER (WHERE status IN ('pending', 'in_flight') AND next_attempt_at <= ?) AS oldest
-     FROM ${TABLE} GROUP BY integration ORDER BY integration`,
+     FROM ${TABLE}
+     WHERE status IN ('pending', 'in_flight') OR (status = 'failed' AND updated_at > now() - interval '1 day')
+     GROUP BY integration`,
     [now, now],
   )).rows;
-  return rows.map((r) => ({ integration: r.integration, pending: Number(r.pending), retrying: Number(r.retrying), failedLastDay: Number(r.failed), oldestDueAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
+  const found = new Map(rows.map((r) => [r.integration, r]));
+  return INTEGRATIONS.map((integration) => found.get(integration) ?? { integration, pending: '0', retrying: '0', failed: '0', oldest: null }).map((r) => ({ integration: r.integration, pending: Number(r.pending), retrying: Number(r.retrying), failedLastDay: Number(r.failed), oldestDueAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
 }

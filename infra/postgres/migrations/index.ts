@@ -13,7 +13,7 @@ import { recurrences } from './0011-recurrences.js';
 import { integrations } from './0012-integrations.js';
 import { writeSideDirectories } from './0013-write-side-directories.js';
 import { blueGreenRebuilds } from './0014-blue-green-rebuilds.js';
-import { sweepIndexesDropped } from './0015-sweep-indexes-dropped.js';
+import { indexesForWhatIsRead } from './0015-indexes-for-what-is-read.js';
 
 export interface Migration {
   readonly name: string;
@@ -22,4 +22,4 @@ export interface Migration {
 }
 
 /** In order; append only. */
-export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences, integrations, writeSideDirectories, blueGreenRebuilds, sweepIndexesDropped];
+export const migrations: readonly Migration[] = [foundation, availability, booking, snapshots, paymentDeadlines, personalData, patientProfiles, patientStatistics, patientNotes, rolesAndIsolation, recurrences, integrations, writeSideDirectories, blueGreenRebuilds, indexesForWhatIsRead];
