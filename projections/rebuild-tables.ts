@@ -127,15 +127,23 @@ async function analyzeKeyColumns(db: Knex, table: StagedTable): Promise<void> {
   await db.raw(`ANALYZE ${table.staged} (${columns.rows.map((c) => quote(c.name)).join(', ')})`);
 }
 
-/** Runs the tasks, `limit` at a time; the first failure is thrown once the running ones have settled. */
+/** Runs the tasks, `limit` at a time, none started after one failed; that failure is thrown once the running ones have settled. */
 async function atMost(limit: number, tasks: readonly (() => Promise<unknown>)[]): Promise<void> {
   let next = 0;
+  let failed = false;
   const lanes = Array.from({ length: Math.min(limit, tasks.length) }, async () => {
-    while (next < tasks.length) await tasks[next++]?.();
+    while (next < tasks.length && !failed) {
+      try {
+        await tasks[next++]?.();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
   });
   const settled = await Promise.allSettled(lanes);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
 }
 
 /**

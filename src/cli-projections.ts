@@ -109,7 +109,7 @@ function share(progress: RebuildProgress): { value: number; total: number } {
   return { value: Math.min(total, Math.max(0, Number(progress.position.prepare))), total };
 }
 
-/** On a terminal: one bar per projection, events/s and the ETA (cli-progress). */
+/** On a terminal: one bar per projection, its events/s and the ETA (cli-progress's, from the bar's advance through the log). */
 function barDisplay(name: string): Display {
   const bar = new cliProgress.SingleBar(
     { format: `${name.padEnd(14)} [{bar}] {percentage}% | {events} events | {rate} ev/s | ETA {eta_formatted} | {phase}`, hideCursor: true, etaBuffer: 20, stream: process.stderr },
@@ -138,15 +138,19 @@ function lineDisplay(name: string): Display {
   const startedAt = Date.now();
   let lastAt = 0;
   let lastPhase = '';
+  let from: number | undefined;
   return {
     update: (progress) => {
       const now = Date.now();
+      const { value, total } = share(progress);
+      from ??= value;
       if (progress.phase === lastPhase && now - lastAt < 1000) return;
       lastAt = now;
       lastPhase = progress.phase;
-      const { value, total } = share(progress);
       const rate = rateOf(progress.eventsRead, startedAt);
-      const remaining = rate > 0 && value < total && progress.phase === 'replaying' ? `, ETA ${Math.ceil((total - value) / rate)} s` : '';
+      // In the log's units, like `value`: the replay passes over other projections' events without counting them.
+      const advance = rateOf(value - from, startedAt);
+      const remaining = advance > 0 && value < total && progress.phase === 'replaying' ? `, ETA ${Math.ceil((total - value) / advance)} s` : '';
       const resumed = progress.resumedFrom ? ', resumed' : '';
       process.stderr.write(`rebuild ${name}: ${progress.phase} ${Math.floor((100 * value) / total)}% (${progress.eventsRead} events, ${rate} ev/s${remaining}${resumed})\n`);
     },

@@ -61,14 +61,19 @@ export interface EventToAppend {
   readonly metadata: EventMetadata;
 }
 
-export interface RecordedEvent {
-  readonly eventId: string;
+/** An event as a replay reads it: what a projection's rows are made of, without the audit envelope. */
+export interface ReplayedEvent {
   readonly streamId: string;
   readonly streamRevision: number;
   readonly position: LogPosition;
   readonly type: string;
   readonly schemaVersion: number;
   readonly data: unknown;
+}
+
+/** An event as it was recorded: what a replay reads, with the audit envelope. */
+export interface RecordedEvent extends ReplayedEvent {
+  readonly eventId: string;
   readonly metadata: EventMetadata;
   readonly recordedAt: Date;
 }
@@ -105,16 +110,6 @@ export interface ReadAllOptions {
   /** Return events strictly after this position. Default: from the beginning. */
   readonly after?: LogPosition;
   readonly maxCount?: number;
-}
-
-/** An event as a replay reads it: what a projection's rows are made of, without the audit envelope. */
-export interface ReplayedEvent {
-  readonly streamId: string;
-  readonly streamRevision: number;
-  readonly position: LogPosition;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly data: unknown;
 }
 
 export interface ReplayReadOptions {

@@ -36,7 +36,7 @@ export class ProgressGauges {
       labelNames: ['kind', 'projection'],
       registers,
     });
-    this.handled = new Gauge({ name: 'psicopay_projection_events_handled', help: 'Events a projection or reactor has applied, by its checkpoint', labelNames: ['kind', 'projection'], registers });
+    this.handled = new Gauge({ name: 'psicopay_projection_events_handled', help: 'Events of its own types a projection or reactor has applied, by its checkpoint (others pass by uncounted)', labelNames: ['kind', 'projection'], registers });
     this.state = new Gauge({
       name: 'psicopay_projection_state',
       help: 'A projection or reactor in each state (1 for its current one): starting, running, failed, or stopped (not run by this process)',

@@ -48,8 +48,13 @@ function* lines(rows: readonly Row[], columns: readonly string[], encoders: read
   if (chunk.length > 0) yield chunk;
 }
 
-/** knex hands a transaction's own connection to whoever acquires one through it (and never releases it). */
+/**
+ * knex hands a transaction's own connection to whoever acquires one through it (and never releases
+ * it). Anything else would hand out a pooled connection: the rows would commit on their own, and the
+ * connection would never go back to the pool.
+ */
 async function connectionOf(trx: Knex.Transaction): Promise<pg.ClientBase> {
+  if (!trx.isTransaction || trx.isCompleted()) throw new Error('copyRows runs inside an open transaction');
   const client = trx.client as { acquireConnection(): Promise<pg.ClientBase> };
   return client.acquireConnection();
 }
@@ -62,7 +67,8 @@ function encoderFor(type: string): Encode {
 
 function scalar(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'boolean') return value ? 't' : 'f';
+  // Spelled as JSON does, which is what the keyed writes send: the same text in a text column.
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new Error(`Cannot load the number ${value}`);
     return String(value);

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpectedRevision, START, comparePositions } from '../../infra/event-store/event-store.js';
 import { PostgresEventStore, appendInTransaction, ensureEventStoreSchema } from '../../infra/event-store/postgres-event-store.js';
-import { Recorder, anEvent, uniqueStream } from '../contract/event-store-contract-support.js';
+import { Recorder, anEvent, eventually, uniqueStream } from '../contract/event-store-contract-support.js';
 import { eventStoreContract } from '../contract/event-store.contract.js';
 import { createTestDatabase } from '../support/database.js';
 
@@ -69,6 +70,25 @@ describe('PostgreSQL event store, beyond the contract', () => {
   /** Backends of this test's database that hold the subscriptions' LISTEN (a destroyed client's may linger a moment). */
   const listeners = async (): Promise<{ pid: number; state: string }[]> =>
     (await pool.query<{ pid: number; state: string }>(`SELECT pid, state FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN event_store_appended'`)).rows;
+
+  it('reads a replay page itself, in the database: its types only, lean, and a short page is the end', async () => {
+    const stream = uniqueStream('lean');
+    const type = `Lean${randomUUID().slice(0, 8)}`;
+    const after = await store.headPosition();
+    const appended = await store.append(stream, [anEvent(type, { n: 1 }), anEvent('Other', { n: 2 }), anEvent(type, { n: 3 })], ExpectedRevision.noStream);
+    // Readable once every older transaction in the cluster has ended (other test files write too).
+    const page = await eventually(async () => {
+      const read = await store.readForReplay({ after, maxCount: 10, types: [type] });
+      expect(comparePositions(read.through, appended.position)).toBeGreaterThanOrEqual(0);
+      return read;
+    });
+    expect(page.events.map((e) => Object.keys(e).sort())).toEqual([
+      ['data', 'position', 'schemaVersion', 'streamId', 'streamRevision', 'type'],
+      ['data', 'position', 'schemaVersion', 'streamId', 'streamRevision', 'type'],
+    ]);
+    expect(page.events.map((e) => e.data)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect(page.end).toBe(true);
+  });
 
   it('holds a subscriber back at a transaction that commits late, then delivers its events before the later ones', async () => {
     const [slowStream, fastStream] = [uniqueStream('slow'), uniqueStream('fast')];

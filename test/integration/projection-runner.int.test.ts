@@ -72,6 +72,23 @@ describe('Projection runner', () => {
     await runner.stop();
   });
 
+  it('counts the events of its own types it applied, the same live as from a rebuild, whatever else the log holds', async () => {
+    const other = (n: number) => tick(n).map((e) => ({ ...e, type: 'Tocked' }));
+    // A batch of someone else's events alone (passed over without a write), then a mixed one.
+    await store.append(`tock-${randomUUID()}`, other(7), ExpectedRevision.noStream);
+    await store.append(`tick-${randomUUID()}`, [...tick(2), ...other(3), ...tick(1)], ExpectedRevision.noStream);
+    const runner = new ProjectionRunner({ store, db, projections: [tallyProjection({ poisoned: () => false })], decode, logger, batchSize: 7 });
+    await runner.start();
+    await runner.waitFor(await newestCommittedPosition(db));
+    expect((await runner.status())[0]).toMatchObject({ name: 'tally', eventsHandled: 3 });
+    expect((await readCheckpoint(db, 'tally')).eventsHandled).toBe(3);
+
+    const rebuilt = await runner.rebuild('tally');
+    await runner.stop();
+    expect(rebuilt.eventsHandled).toBe(3);
+    expect((await readCheckpoint(db, 'tally')).eventsHandled).toBe(3);
+  });
+
   it('applies every event once even when two runners (two service processes) project the same log', async () => {
     const before = await ticks();
     const a = new ProjectionRunner({ store, db, projections: [tallyProjection({ poisoned: () => false })], decode, logger });

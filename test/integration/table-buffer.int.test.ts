@@ -56,6 +56,20 @@ describe('Table buffer', () => {
     await db.raw(`CREATE TABLE public.fresh (${COLUMNS})`);
   });
 
+  /** The statements knex sent meanwhile (COPY goes by the connection itself, not through knex). */
+  async function sentDuring(work: () => Promise<void>): Promise<string[]> {
+    const sent: string[] = [];
+    const listen = (query: { sql: string }) => sent.push(query.sql);
+    db.on('query', listen);
+    try {
+      await work();
+    } finally {
+      db.off('query', listen);
+    }
+    return sent;
+  }
+  const keyedInsertsInto = (sent: readonly string[], table: string) => sent.filter((sql) => sql.startsWith(`INSERT INTO ${table} `)).length;
+
   const rows = (table: string) => db.raw<{ rows: unknown[] }>(`SELECT to_jsonb(t) AS r FROM public.${table} t ORDER BY id`).then((r) => r.rows);
 
   /** The same operations in two batches through a buffer on each target. */
@@ -71,10 +85,11 @@ describe('Table buffer', () => {
 
   it('loads a fresh table with COPY into the same rows as the keyed inserts in place, whatever the values', async () => {
     const ids = Array.from({ length: 60 }, () => randomUUID());
-    await applyBoth((buffer) => ids.forEach((id, i) => buffer.insert(rowFor(id, i))));
+    const sent = await sentDuring(() => applyBoth((buffer) => ids.forEach((id, i) => buffer.insert(rowFor(id, i)))));
     const [inPlace, fresh] = [await rows('in_place'), await rows('fresh')];
     expect(inPlace).toHaveLength(60);
     expect(fresh).toEqual(inPlace);
+    expect({ inPlace: keyedInsertsInto(sent, 'public.in_place'), fresh: keyedInsertsInto(sent, 'public.fresh') }).toEqual({ inPlace: 1, fresh: 0 });
   });
 
   it('folds later updates into a bulk-loaded row and still deletes and updates rows of earlier batches, as in place', async () => {
@@ -100,15 +115,30 @@ describe('Table buffer', () => {
       buffer.insert(rowFor(kept, 1));
       buffer.insert(rowFor(updated, 2));
     });
-    await applyBoth((buffer) => {
+    const sent = await sentDuring(() => applyBoth((buffer) => {
       buffer.insert({ ...rowFor(kept, 3), label: 'second' });
       buffer.insert({ ...rowFor(updated, 4), label: 'second' });
       buffer.update({ id: updated }, { note: 'set by the update' });
       buffer.insert(rowFor(added, 5));
-    });
+    }));
     const fresh = await rows('fresh');
     expect(fresh).toEqual(await rows('in_place'));
     expect(fresh).toHaveLength(3);
+    // The copy was tried, rolled back to its savepoint, and the rows sent the keyed way.
+    expect(sent.filter((sql) => /^(SAVEPOINT|ROLLBACK TO SAVEPOINT) table_buffer_copy$/.test(sql))).toEqual(['SAVEPOINT table_buffer_copy', 'ROLLBACK TO SAVEPOINT table_buffer_copy']);
+    expect(keyedInsertsInto(sent, 'public.fresh')).toBeGreaterThan(0);
+  });
+
+  it('loads on the transaction\'s own connection: rows copied in a transaction that rolls back are gone', async () => {
+    const load = db.transaction(async (trx) => {
+      const buffer = new TableBuffer(trx, FRESH, 'public.fresh', ['id'], shapes);
+      buffer.insert(rowFor(randomUUID(), 1));
+      await buffer.flush();
+      expect(await trx('public.fresh').count<{ count: string }[]>('* as count')).toEqual([{ count: '1' }]);
+      throw new Error('the batch fails after its flush');
+    });
+    await expect(load).rejects.toThrow('the batch fails after its flush');
+    expect(await rows('fresh')).toEqual([]);
   });
 
   it('fails the batch, writing nothing, when a bulk-loaded row breaks a rule other than a duplicate key', async () => {
