@@ -4,15 +4,19 @@ import { comparePositions, START, type EventMetadata, type LogPosition, type Rec
 /** Anything that runs a query: the pool, or a client inside a caller's transaction. */
 export type Queryable = Pick<pg.ClientBase, 'query'>;
 
-export interface EventRow {
+interface ReplayRow {
   readonly commit: string;
   readonly prepare: string;
   readonly stream_id: string;
   readonly stream_revision: string;
-  readonly event_id: string;
   readonly event_type: string;
   readonly schema_version: number;
   readonly data: unknown;
+}
+
+/** A row as the whole-log and stream reads select it: a replay's columns and the audit envelope. */
+export interface EventRow extends ReplayRow {
+  readonly event_id: string;
   readonly metadata: EventMetadata;
   readonly recorded_at: Date;
 }
@@ -44,15 +48,6 @@ const REPLAY_PAGE = `SELECT transaction_id::text AS commit, global_position::tex
   ORDER BY transaction_id, global_position
   LIMIT $3`;
 
-interface ReplayRow {
-  readonly commit: string;
-  readonly prepare: string;
-  readonly stream_id: string;
-  readonly stream_revision: string;
-  readonly event_type: string;
-  readonly schema_version: number;
-  readonly data: unknown;
-}
 
 // Qualified: a bare `stream_revision` in ORDER BY would mean the text output column, sorting 10 before 2.
 const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM event_store.events e
@@ -89,14 +84,7 @@ export async function readReplayPage(db: Queryable, options: ReplayReadOptions):
     text: REPLAY_PAGE,
     values: [commit.toString(), options.after.prepare.toString(), options.maxCount, options.types],
   });
-  const events: ReplayedEvent[] = result.rows.map((row) => ({
-    streamId: row.stream_id,
-    streamRevision: Number(row.stream_revision),
-    position: toPosition(row.commit, row.prepare),
-    type: row.event_type,
-    schemaVersion: row.schema_version,
-    data: row.data,
-  }));
+  const events = result.rows.map(toReplayedEvent);
   const last = events.at(-1)?.position ?? options.after;
   if (events.length >= options.maxCount) return { events, through: last, end: false };
   return { events, through: comparePositions(head, last) > 0 ? head : last, end: true };
@@ -121,16 +109,17 @@ export function toPosition(commit: string, prepare: string): LogPosition {
   return { commit: BigInt(commit), prepare: BigInt(prepare) };
 }
 
-function toRecordedEvent(row: EventRow): RecordedEvent {
+function toReplayedEvent(row: ReplayRow): ReplayedEvent {
   return {
-    eventId: row.event_id,
     streamId: row.stream_id,
     streamRevision: Number(row.stream_revision),
     position: toPosition(row.commit, row.prepare),
     type: row.event_type,
     schemaVersion: row.schema_version,
     data: row.data,
-    metadata: row.metadata,
-    recordedAt: row.recorded_at,
   };
+}
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return Object.assign(toReplayedEvent(row), { eventId: row.event_id, metadata: row.metadata, recordedAt: row.recorded_at });
 }
