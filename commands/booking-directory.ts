@@ -33,13 +33,26 @@ export async function enterBooking(db: Knex, therapistId: string, bookingId: str
   );
 }
 
-/** Sets the row of each booking to what the stream now says (its next deadline, or none). */
-export async function trackBookings(db: Knex, therapistId: string, state: TherapistState, bookingIds: readonly string[]): Promise<void> {
+/** A row this command wrote before its append (enterBooking), with the deadline it wrote. */
+export interface EnteredBooking {
+  readonly bookingId: string;
+  readonly deadline: Date;
+}
+
+/**
+ * Sets the row of each booking to what the stream now says (its next deadline, or none), except the
+ * one entered before the append when the stream says just that: a new request's first deadline is
+ * the one it was entered with, and writing it again is a round trip on every booking.
+ */
+export async function trackBookings(db: Knex, therapistId: string, state: TherapistState, bookingIds: readonly string[], entered?: EnteredBooking): Promise<void> {
   if (bookingIds.length === 0 || state.status !== 'registered') return;
-  const rows = [...new Set(bookingIds)].map((bookingId) => {
-    const booking = state.bookings[bookingId];
-    return { booking_id: bookingId, therapist_id: therapistId, next_deadline_at: booking ? nextDeadlineOf(booking) : null };
-  });
+  const rows = [...new Set(bookingIds)]
+    .map((bookingId) => {
+      const booking = state.bookings[bookingId];
+      return { booking_id: bookingId, therapist_id: therapistId, next_deadline_at: booking ? nextDeadlineOf(booking) : null };
+    })
+    .filter((row) => !(entered && row.booking_id === entered.bookingId && row.next_deadline_at === entered.deadline.toISOString()));
+  if (rows.length === 0) return;
   await db(TABLE).insert(rows).onConflict('booking_id').merge(['next_deadline_at']);
 }
 
@@ -52,8 +65,8 @@ export function bookingsIn(events: readonly TherapistEvent[]): string[] {
  * After a booking command: the directory follows the stream. The append stands whatever happens
  * here (the row keeps an earlier deadline: see above), so a failure is logged, never thrown.
  */
-export async function afterBookingCommand(ctx: CommandContext, therapistId: string, result: { readonly state: TherapistState; readonly events: readonly TherapistEvent[] }): Promise<void> {
-  await trackBookings(ctx.db, therapistId, result.state, bookingsIn(result.events)).catch((error: unknown) => ctx.onBackgroundError(error, 'could not record the booking in the directory'));
+export async function afterBookingCommand(ctx: CommandContext, therapistId: string, result: { readonly state: TherapistState; readonly events: readonly TherapistEvent[] }, entered?: EnteredBooking): Promise<void> {
+  await trackBookings(ctx.db, therapistId, result.state, bookingsIn(result.events), entered).catch((error: unknown) => ctx.onBackgroundError(error, 'could not record the booking in the directory'));
 }
 
 /** The therapist whose calendar holds the booking (undefined: no booking was ever requested with this id). */

@@ -67,7 +67,8 @@ export async function requestBooking(
   const contact = await ctx.keys.sealBookingContact(input.therapistId, bookingId, { ...input.patient, reasonForConsultation: input.reasonForConsultation });
   const now = ctx.clock.now();
   // Before the append, due when its first deadline would be: a crash in between still leaves the sweep a row to find.
-  await enterBooking(ctx.db, input.therapistId, bookingId, new Date(now.getTime() + Math.min(ctx.bookingTimes.holdMinutes, ctx.bookingTimes.expirationMinutes) * 60_000));
+  const entered = { bookingId, deadline: new Date(now.getTime() + Math.min(ctx.bookingTimes.holdMinutes, ctx.bookingTimes.expirationMinutes) * 60_000) };
+  await enterBooking(ctx.db, input.therapistId, bookingId, entered.deadline);
   const result = await ctx.therapists.handle(
     therapistStream(input.therapistId),
     {
@@ -94,7 +95,7 @@ export async function requestBooking(
     }
     throw error;
   });
-  await afterBookingCommand(ctx, input.therapistId, result);
+  await afterBookingCommand(ctx, input.therapistId, result, entered);
   const booking = requireRegistered(result.state).bookings[bookingId];
   if (!booking) throw new Error('The booking request was decided but is not in the stream state');
   // The booking exists now; a deadline job that could not be stored is caught by the minute sweep.

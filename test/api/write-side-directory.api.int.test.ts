@@ -93,6 +93,29 @@ describe('With the bookings projection failed', () => {
   });
 });
 
+describe('A booking request in the directory', () => {
+  const given = useTestService({ now: MONDAY_8AM });
+
+  it('is entered once, before its append, due at its hold expiry: the stream gives that same deadline, so nothing is written again', async () => {
+    const therapist = await openTherapist(given.service);
+    const writes: string[] = [];
+    const listen = (query: { sql: string }) => {
+      if (/^\s*(insert|update|delete)\b[^;]*app\.?"?\.?"?booking_directory/i.test(query.sql.replace(/"/g, ''))) writes.push(query.sql);
+    };
+    given.service.services.db.on('query', listen);
+    let booked;
+    try {
+      booked = await given.service.request('POST', '/api/public/bookings', { body: bookingBody(therapist.id, '10:00') });
+    } finally {
+      given.service.services.db.off('query', listen);
+    }
+    expect(booked.status).toBe(201);
+    expect(writes).toHaveLength(1);
+    const row = await given.service.services.db('app.booking_directory').where({ booking_id: String(booked.json.id) }).first<{ next_deadline_at: Date }>();
+    expect(row?.next_deadline_at.toISOString()).toBe(booked.json.holdExpiresAt);
+  });
+});
+
 describe('The bookings read model comes out the same from a rebuild, cleanup included', () => {
   const given = useTestService({ now: MONDAY_8AM });
   const clock = given.clock;
