@@ -190,5 +190,8 @@ export async function outboxHealth(db: Knex, now: Date): Promise<IntegrationHeal
     [now, now],
   )).rows;
   const found = new Map(rows.map((r) => [r.integration, r]));
-  return INTEGRATIONS.map((integration) => found.get(integration) ?? { integration, pending: '0', retrying: '0', failed: '0', oldest: null }).map((r) => ({ integration: r.integration, pending: Number(r.pending), retrying: Number(r.retrying), failedLastDay: Number(r.failed), oldestDueAt: r.oldest ? new Date(r.oldest).toISOString() : null }));
+  return INTEGRATIONS.map((integration) => {
+    const r = found.get(integration);
+    return { integration, pending: Number(r?.pending ?? 0), retrying: Number(r?.retrying ?? 0), failedLastDay: Number(r?.failed ?? 0), oldestDueAt: r?.oldest ? new Date(r.oldest).toISOString() : null };
+  });
 }

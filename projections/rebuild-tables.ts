@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isolateReadModel } from '../infra/postgres/read-model-isolation.js';
+import { quoteIdentifier } from '../infra/postgres/identifiers.js';
 
 /** A live table and its fresh copy in the rebuild's staging schema (same name, another schema). */
 export interface StagedTable {
@@ -42,8 +43,8 @@ export function stagingPlan(projectionName: string, liveTables: readonly string[
  * is cheaper than maintaining them row by row and leaves updates free to stay on their page.
  */
 export async function createStagingTables(trx: Knex.Transaction, plan: StagingPlan): Promise<void> {
-  await trx.raw(`DROP SCHEMA IF EXISTS ${quote(plan.schema)} CASCADE`);
-  await trx.raw(`CREATE SCHEMA ${quote(plan.schema)}`);
+  await trx.raw(`DROP SCHEMA IF EXISTS ${quoteIdentifier(plan.schema)} CASCADE`);
+  await trx.raw(`CREATE SCHEMA ${quoteIdentifier(plan.schema)}`);
   for (const table of plan.tables) {
     const live = qualified(table.liveSchema, table.name);
     await trx.raw(`CREATE TABLE ${table.staged} (LIKE ${live} INCLUDING ALL EXCLUDING INDEXES)`);
@@ -51,7 +52,7 @@ export async function createStagingTables(trx: Knex.Transaction, plan: StagingPl
       `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = ?::regclass AND contype IN ('p', 'u', 'x') ORDER BY contype, conname`,
       [live],
     );
-    for (const key of keys.rows) await trx.raw(`ALTER TABLE ${table.staged} ADD CONSTRAINT ${quote(key.name)} ${key.definition}`);
+    for (const key of keys.rows) await trx.raw(`ALTER TABLE ${table.staged} ADD CONSTRAINT ${quoteIdentifier(key.name)} ${key.definition}`);
     const comment = await trx.raw<{ rows: { comment: string | null }[] }>(`SELECT obj_description(?::regclass, 'pg_class') AS comment`, [live]);
     const text = comment.rows[0]?.comment;
     if (text) await trx.raw(`COMMENT ON TABLE ${table.staged} IS ${literal(text)}`);
@@ -102,7 +103,7 @@ export async function finishTables(db: Knex, plan: StagingPlan): Promise<void> {
       // pg_get_indexdef: CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING method (…) [WHERE …]
       const using = index.definition.indexOf(' USING ');
       if (using < 0) throw new Error(`Cannot read the definition of index ${index.name}`);
-      builds.push(() => db.raw(`CREATE ${index.is_unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quote(index.name)} ON ${table.staged}${index.definition.slice(using)}`));
+      builds.push(() => db.raw(`CREATE ${index.is_unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${quoteIdentifier(index.name)} ON ${table.staged}${index.definition.slice(using)}`));
     }
   }
   await atMost(FINISHING_AT_ONCE, builds);
@@ -124,7 +125,7 @@ async function analyzeKeyColumns(db: Knex, table: StagedTable): Promise<void> {
     [table.staged],
   );
   if (columns.rows.length === 0) return;
-  await db.raw(`ANALYZE ${table.staged} (${columns.rows.map((c) => quote(c.name)).join(', ')})`);
+  await db.raw(`ANALYZE ${table.staged} (${columns.rows.map((c) => quoteIdentifier(c.name)).join(', ')})`);
 }
 
 /** Runs the tasks, `limit` at a time, none started after one failed; that failure is thrown once the running ones have settled. */
@@ -162,26 +163,23 @@ export async function swapTables(trx: Knex.Transaction, plan: StagingPlan): Prom
      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = ANY (?::regclass[]) AND v.oid <> d.refobjid AND v.relkind = 'v'`,
     [live],
   );
-  await trx.raw(`CREATE SCHEMA IF NOT EXISTS ${quote(plan.retired)}`);
+  await trx.raw(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(plan.retired)}`);
   for (const table of plan.tables) {
-    await trx.raw(`ALTER TABLE ${qualified(table.liveSchema, table.name)} SET SCHEMA ${quote(plan.retired)}`);
-    await trx.raw(`ALTER TABLE ${table.staged} SET SCHEMA ${quote(table.liveSchema)}`);
+    await trx.raw(`ALTER TABLE ${qualified(table.liveSchema, table.name)} SET SCHEMA ${quoteIdentifier(plan.retired)}`);
+    await trx.raw(`ALTER TABLE ${table.staged} SET SCHEMA ${quoteIdentifier(table.liveSchema)}`);
   }
   for (const { view, definition } of views.rows) await trx.raw(`CREATE OR REPLACE VIEW ${view} AS ${definition}`);
 }
 
 /** Drops what a switch replaced (or a discarded rebuild built); harmless when there is nothing. */
 export async function dropSchemas(db: Knex, ...schemas: readonly string[]): Promise<void> {
-  for (const schema of schemas) await db.raw(`DROP SCHEMA IF EXISTS ${quote(schema)} CASCADE`);
+  for (const schema of schemas) await db.raw(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
 }
 
 function qualified(schema: string, name: string): string {
-  return `${quote(schema)}.${quote(name)}`;
+  return `${quoteIdentifier(schema)}.${quoteIdentifier(name)}`;
 }
 
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
 
 function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;

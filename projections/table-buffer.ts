@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { copyRows } from '../infra/postgres/copy-rows.js';
 import type { TableTarget } from './projection.js';
+import { quoteIdentifier } from '../infra/postgres/identifiers.js';
 
 type Row = Readonly<Record<string, unknown>>;
 
@@ -71,7 +72,7 @@ export class TableBuffer {
     const types = await this.shapes.columnTypes(this.trx, this.table);
     const deletes = entries.flatMap((p) => (p.kind === 'delete' ? [p.key] : p.kind === 'replace' ? [this.pick(p.row)] : []));
     if (deletes.length > 0) {
-      const matches = this.keyColumns.map((c) => `t.${quote(c)} = v.${quote(c)}`).join(' AND ');
+      const matches = this.keyColumns.map((c) => `t.${quoteIdentifier(c)} = v.${quoteIdentifier(c)}`).join(' AND ');
       await this.trx.raw(`DELETE FROM ${this.table} AS t USING ${recordset(this.keyColumns, types)} WHERE ${matches}`, [JSON.stringify(deletes)]);
     }
     const inserts = entries.flatMap((p) => (p.kind === 'insert' || p.kind === 'replace' ? [p] : []));
@@ -81,8 +82,8 @@ export class TableBuffer {
       const first = group[0];
       if (!first) continue;
       const columns = Object.keys(first);
-      const sets = columns.filter((c) => !this.keyColumns.includes(c)).map((c) => `${quote(c)} = v.${quote(c)}`).join(', ');
-      const matches = this.keyColumns.map((c) => `t.${quote(c)} = v.${quote(c)}`).join(' AND ');
+      const sets = columns.filter((c) => !this.keyColumns.includes(c)).map((c) => `${quoteIdentifier(c)} = v.${quoteIdentifier(c)}`).join(', ');
+      const matches = this.keyColumns.map((c) => `t.${quoteIdentifier(c)} = v.${quoteIdentifier(c)}`).join(' AND ');
       await this.trx.raw(`UPDATE ${this.table} AS t SET ${sets} FROM ${recordset(columns, types)} WHERE ${matches}`, [JSON.stringify(group)]);
     }
   }
@@ -94,12 +95,12 @@ export class TableBuffer {
       const first = group[0];
       if (!first) continue;
       const columns = Object.keys(first.row);
-      const list = columns.map(quote).join(', ');
+      const list = columns.map(quoteIdentifier).join(', ');
       const onConflict = first.updated.size === 0
         ? 'DO NOTHING'
-        : `DO UPDATE SET ${[...first.updated].map((c) => `${quote(c)} = EXCLUDED.${quote(c)}`).join(', ')}`;
+        : `DO UPDATE SET ${[...first.updated].map((c) => `${quoteIdentifier(c)} = EXCLUDED.${quoteIdentifier(c)}`).join(', ')}`;
       await this.trx.raw(
-        `INSERT INTO ${this.table} (${list}) SELECT ${list} FROM ${recordset(columns, types)} ON CONFLICT (${this.keyColumns.map(quote).join(', ')}) ${onConflict}`,
+        `INSERT INTO ${this.table} (${list}) SELECT ${list} FROM ${recordset(columns, types)} ON CONFLICT (${this.keyColumns.map(quoteIdentifier).join(', ')}) ${onConflict}`,
         [JSON.stringify(group.map((p) => p.row))],
       );
     }
@@ -174,14 +175,11 @@ function recordset(columns: readonly string[], types: ReadonlyMap<string, string
   const definition = columns.map((c) => {
     const type = types.get(c);
     if (!type) throw new Error(`Unknown column ${c}`);
-    return `${quote(c)} ${type}`;
+    return `${quoteIdentifier(c)} ${type}`;
   });
   return `jsonb_to_recordset(?::jsonb) AS v(${definition.join(', ')})`;
 }
 
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   const groups = new Map<string, T[]>();

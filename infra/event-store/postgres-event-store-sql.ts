@@ -48,7 +48,6 @@ const REPLAY_PAGE = `SELECT transaction_id::text AS commit, global_position::tex
   ORDER BY transaction_id, global_position
   LIMIT $3`;
 
-
 // Qualified: a bare `stream_revision` in ORDER BY would mean the text output column, sorting 10 before 2.
 const READ_STREAM = `SELECT ${EVENT_COLUMNS} FROM event_store.events e
   WHERE e.stream_id = $1 AND e.stream_revision >= $2

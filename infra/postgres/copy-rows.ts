@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { quoteIdentifier } from './identifiers.js';
 
 type Row = Readonly<Record<string, unknown>>;
 type Encode = (value: unknown) => string;
@@ -27,7 +28,7 @@ export async function copyRows(trx: Knex.Transaction, table: string, columns: re
     return encoderFor(type);
   });
   const client = await connectionOf(trx);
-  const copy = client.query(copyFrom(`COPY ${table} (${columns.map(quote).join(', ')}) FROM STDIN`));
+  const copy = client.query(copyFrom(`COPY ${table} (${columns.map(quoteIdentifier).join(', ')}) FROM STDIN`));
   await pipeline(Readable.from(lines(rows, columns, encoders)), copy);
 }
 
@@ -98,8 +99,4 @@ const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '
 /** COPY's text format: backslash, tab, newline and carriage return written as escapes. */
 function escapeCopy(text: string): string {
   return SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] ?? c) : text;
-}
-
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { rolesOf } from './database-roles.js';
+import { quoteIdentifier } from './identifiers.js';
 
 /**
  * What the public role may read of each table, column by column; a table not named here is not
@@ -73,8 +74,4 @@ export async function isolateReadModel(db: Knex, schema: string, name: string): 
     await db.raw(`GRANT SELECT (${publicColumns.join(', ')}) ON ${table} TO ${publicRole}`);
     await db.raw(`CREATE POLICY public_rows ON ${table} FOR SELECT TO ${publicRole} USING (${PUBLIC_ROWS[name] ?? 'true'})`);
   }
-}
-
-function quoteIdentifier(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
 }
